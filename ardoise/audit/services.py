@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.db import models
+
+from ardoise.audit.models import AuditEvent
+
+
+def record_event(
+    *,
+    shop_id: int,
+    actor_id: int | None,
+    action: str,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one audit event. Call it inside the transaction of the change it describes."""
+    return AuditEvent.objects.create(
+        shop_id=shop_id,
+        actor_id=actor_id,
+        action=action,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=target.pk if target is not None else None,
+        data=data or {},
+    )

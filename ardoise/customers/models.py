@@ -1,0 +1,49 @@
+"""Customers: the people and businesses a shop sells to, and how to reach them.
+
+Money lives in `ledger.Account` (one per customer and currency); this app keeps identity and
+contact data only. Customers are never deleted once they have history: they are archived.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomerQuerySet(models.QuerySet["Customer"]):
+    def for_shop(self, shop_id: int) -> "CustomerQuerySet":
+        return self.filter(shop_id=shop_id)
+
+
+class Customer(models.Model):
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="customers")
+    name = models.CharField(_("name"), max_length=200)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=16, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    language = models.CharField(
+        _("language"), max_length=8, default="fr", choices=[("fr", "Français"), ("en", "English")]
+    )
+    reference = models.CharField(_("customer reference"), max_length=40, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        db_table = "customers_customer"
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["shop", "name"], name="customer_shop_name"),
+            models.Index(fields=["shop", "email"], name="customer_shop_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} ({self.company})" if self.company else self.name

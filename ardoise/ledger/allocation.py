@@ -1,0 +1,213 @@
+"""Matching credits to charges (lettrage), on rows the caller has already locked.
+
+Internal to the ledger: only `ledger.services` calls these, inside its transaction, after it has
+locked the account row (every path locks the account first, then charges and credits in
+ascending id order, so two transactions on one account queue instead of deadlocking).
+
+Allocation moves no money, so it writes no journal entry: it lowers a charge's open amount and a
+credit's unapplied amount by the same figure, and the account's Debt and Deposit with them.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Sum
+
+from ardoise.ledger.models import (
+    Account,
+    Allocation,
+    Charge,
+    ChargeStatus,
+    Credit,
+    CreditStatus,
+)
+
+
+def charge_status(open_amount: int, total: int) -> str:
+    if open_amount == 0:
+        return ChargeStatus.PAID
+    if open_amount == total:
+        return ChargeStatus.OPEN
+    return ChargeStatus.PARTIALLY_PAID
+
+
+def shift_overview(account_id: int, amount: int) -> None:
+    """Debt and Deposit both change by `amount` (negative when allocating): balance unchanged."""
+    if amount == 0:
+        return
+    table = Account._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET debt = debt + %s, deposit = deposit + %s WHERE id = %s",  # noqa: S608
+            [amount, amount, account_id],
+        )
+
+
+@dataclass
+class _Pair:
+    credit: Credit
+    charge: Charge
+    amount: int
+
+
+def write_allocations(
+    *, shop_id: int, account_id: int, actor_id: int | None, pairs: Iterable[_Pair]
+) -> int:
+    """Persist allocations (positive) or unallocations (negative) and every figure they touch."""
+    rows: list[Allocation] = []
+    charges: dict[int, Charge] = {}
+    credits: dict[int, Credit] = {}
+    total = 0
+    for pair in pairs:
+        if pair.amount == 0:
+            continue
+        pair.charge.open_amount -= pair.amount
+        pair.charge.status = charge_status(pair.charge.open_amount, pair.charge.total)
+        pair.credit.unapplied_amount -= pair.amount
+        charges[pair.charge.pk] = pair.charge
+        credits[pair.credit.pk] = pair.credit
+        rows.append(
+            Allocation(
+                shop_id=shop_id,
+                credit_id=pair.credit.pk,
+                charge_id=pair.charge.pk,
+                amount=pair.amount,
+                actor_id=actor_id,
+            )
+        )
+        total += pair.amount
+    if not rows:
+        return 0
+    Allocation.objects.bulk_create(rows)
+    Charge.objects.bulk_update(list(charges.values()), ["open_amount", "status"])
+    Credit.objects.bulk_update(list(credits.values()), ["unapplied_amount"])
+    shift_overview(account_id, -total)
+    return total
+
+
+def _earmark_matches(credit: Credit, charge: Charge) -> bool:
+    return credit.earmark in {charge.earmark, f"charge:{charge.pk}"} and bool(credit.earmark)
+
+
+def apply_credits(*, shop_id: int, account_id: int, actor_id: int | None, automatic: bool) -> int:
+    """Apply unapplied credits to open charges; returns the amount allocated.
+
+    Earmarked credits go to their charge first, whatever the shop's setting. With `automatic`,
+    the other credits (oldest first) then settle the oldest open charges. An earmarked credit
+    whose charge exists but is settled or void no longer waits for it.
+    """
+    credits = list(
+        Credit.objects.select_for_update()
+        .filter(account_id=account_id, status=CreditStatus.ACTIVE, unapplied_amount__gt=0)
+        .order_by("id")
+    )
+    if not credits:
+        return 0
+    if not automatic and not any(credit.earmark for credit in credits):
+        return 0
+    charges = list(
+        Charge.objects.select_for_update()
+        .filter(account_id=account_id, open_amount__gt=0)
+        .exclude(status=ChargeStatus.VOID)
+        .order_by("id")
+    )
+    if not charges:
+        return 0
+    charges.sort(key=lambda charge: (charge.issued_on, charge.pk))
+    remaining_open = {charge.pk: charge.open_amount for charge in charges}
+    pairs: list[_Pair] = []
+
+    def settle(credit: Credit, available: int, candidates: list[Charge]) -> int:
+        for charge in candidates:
+            if available == 0:
+                break
+            amount = min(available, remaining_open[charge.pk])
+            if amount > 0:
+                pairs.append(_Pair(credit, charge, amount))
+                remaining_open[charge.pk] -= amount
+                available -= amount
+        return available
+
+    left: dict[int, int] = {}
+    for credit in credits:
+        available = credit.unapplied_amount
+        if credit.earmark:
+            targets = [charge for charge in charges if _earmark_matches(credit, charge)]
+            available = settle(credit, available, targets)
+        left[credit.pk] = available
+
+    if automatic:
+        for credit in credits:
+            if left[credit.pk] == 0:
+                continue
+            if credit.earmark and _earmark_is_waiting(credit, account_id):
+                continue
+            left[credit.pk] = settle(credit, left[credit.pk], charges)
+
+    return write_allocations(shop_id=shop_id, account_id=account_id, actor_id=actor_id, pairs=pairs)
+
+
+def _earmark_is_waiting(credit: Credit, account_id: int) -> bool:
+    """An earmark waits while its charge is open or not yet posted (an undelivered order)."""
+    charges = Charge.objects.filter(account_id=account_id)
+    if credit.earmark.startswith("charge:"):
+        charge_id = credit.earmark.removeprefix("charge:")
+        target = charges.filter(pk=int(charge_id)) if charge_id.isdigit() else charges.none()
+        return target.filter(open_amount__gt=0).exists() or not target.exists()
+    target = charges.filter(earmark=credit.earmark)
+    return target.filter(open_amount__gt=0).exists() or not target.exists()
+
+
+def net_allocations(
+    *, charge_id: int | None = None, credit_id: int | None = None
+) -> dict[tuple[int, int], int]:
+    """Net allocated amount per (credit id, charge id) pair, for the given charge or credit."""
+    rows = Allocation.objects.all()
+    if charge_id is not None:
+        rows = rows.filter(charge_id=charge_id)
+    if credit_id is not None:
+        rows = rows.filter(credit_id=credit_id)
+    result: dict[tuple[int, int], int] = defaultdict(int)
+    for row in rows.values("credit_id", "charge_id").annotate(net=Sum("amount")):
+        if row["net"]:
+            result[(row["credit_id"], row["charge_id"])] = row["net"]
+    return result
+
+
+def release_all(
+    *,
+    shop_id: int,
+    account_id: int,
+    actor_id: int | None,
+    charge: Charge | None = None,
+    credit: Credit | None = None,
+) -> int:
+    """Undo every allocation of one charge or one credit (before voiding it)."""
+    nets = net_allocations(
+        charge_id=charge.pk if charge else None, credit_id=credit.pk if credit else None
+    )
+    if not nets:
+        return 0
+    credit_ids = sorted({credit_id for credit_id, _ in nets})
+    charge_ids = sorted({charge_id for _, charge_id in nets})
+    charges = {
+        row.pk: row
+        for row in Charge.objects.select_for_update().filter(pk__in=charge_ids).order_by("id")
+    }
+    credits = {
+        row.pk: row
+        for row in Credit.objects.select_for_update().filter(pk__in=credit_ids).order_by("id")
+    }
+    if charge is not None:
+        charges[charge.pk] = charge
+    if credit is not None:
+        credits[credit.pk] = credit
+    pairs = [
+        _Pair(credits[credit_id], charges[charge_id], -net)
+        for (credit_id, charge_id), net in sorted(nets.items())
+    ]
+    return -write_allocations(
+        shop_id=shop_id, account_id=account_id, actor_id=actor_id, pairs=pairs
+    )
