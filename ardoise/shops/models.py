@@ -75,6 +75,9 @@ class Shop(models.Model):
     # Invoicing and payment tracking.
     payment_tracking_enabled = models.BooleanField(_("enable payment tracking"), default=True)
     payment_terms_days = models.PositiveIntegerField(_("payment terms (days)"), default=30)
+    default_payment_mode = models.CharField(
+        _("default payment mode"), max_length=30, default="cash"
+    )
     # Statements and online payment.
     statement_link_days = models.PositiveIntegerField(
         _("statement payment links expire after (days)"), default=30

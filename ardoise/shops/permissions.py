@@ -6,8 +6,8 @@ always keeps `roles.manage`, so a shop can never lock itself out of its own sett
 """
 
 from django.db import models
-from django_stubs_ext import StrOrPromise
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 class Permission(models.TextChoices):

@@ -1,5 +1,10 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+"""Back-office URLs, one flat `staff:` namespace; each area keeps its own urls module.
+
+URL names are prefixed by their area's nouns (`customer_list`, `sale_detail`, `statement_preview`)
+so the areas never collide.
+"""
+
+from django.urls import include, path
 
 from ardoise.staff import views
 
@@ -7,10 +12,10 @@ app_name = "staff"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="staff/login.html"),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("ardoise.staff.auth_urls")),
+    path("customers/", include("ardoise.staff.customers.urls")),
+    path("sales/", include("ardoise.staff.sales.urls")),
+    path("statements/", include("ardoise.staff.statements.urls")),
+    path("settings/", views.settings_index, name="settings"),
+    path("settings/", include("ardoise.staff.settings.urls")),
 ]

@@ -1,19 +1,18 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from ardoise.ledger.selectors import accounts_for_shop
-from ardoise.shops.models import Membership
+from ardoise.ledger.selectors import debtors
+from ardoise.staff.access import MemberRequest, member_required
+from ardoise.staff.selectors import shop_totals
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    membership = (
-        Membership.objects.select_related("shop", "role")
-        .filter(user=request.user, is_active=True)  # type: ignore[misc]
-        .first()
-    )
-    accounts = (
-        accounts_for_shop(membership.shop_id).order_by("balance", "id")[:50] if membership else []
-    )
-    return render(request, "staff/home.html", {"membership": membership, "accounts": accounts})
+@member_required()
+def home(request: MemberRequest) -> HttpResponse:
+    shop_id = request.membership.shop_id
+    context = {"totals": shop_totals(shop_id), "debtors": debtors(shop_id)[:10]}
+    return render(request, "staff/home.html", context)
+
+
+@member_required()
+def settings_index(request: MemberRequest) -> HttpResponse:
+    return render(request, "staff/settings/index.html")

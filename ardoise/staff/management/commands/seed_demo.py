@@ -3,8 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from ardoise.ledger.demo import DEMO_EMAIL, DEMO_PASSWORD, build_demo
 from ardoise.shops.models import Shop
+from ardoise.staff.demo import DEMO_EMAIL, DEMO_PASSWORD, build_demo
 
 
 class Command(BaseCommand):
