@@ -6,10 +6,16 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.core.money import DEFAULT_CURRENCY, MoneyError, to_decimal, to_minor
+from ardoise.core.money import (
+    DEFAULT_CURRENCY,
+    MoneyError,
+    minor_exponent,
+    to_decimal,
+    to_minor,
+)
 
 # Large enough for any account in a shop, small enough to fit BigIntegerField with margin.
 MAX_MINOR = 10**13
@@ -20,7 +26,7 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-class MoneyField(forms.CharField):
+class MoneyField(forms.Field):
     """An amount in major units (`12,50` or `12.50`, spaces allowed) cleaned to an int of cents.
 
     Refuses more decimals than the currency has rather than rounding what was typed.
@@ -35,19 +41,24 @@ class MoneyField(forms.CharField):
 
     def __init__(self, *, currency: str = DEFAULT_CURRENCY, **kwargs: Any) -> None:
         self.currency = currency
-        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(to_decimal(value, self.currency))
+            decimal_pos = minor_exponent(self.currency)
+            return formats.number_format(to_decimal(value, self.currency), decimal_pos=decimal_pos)
         return value
 
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if text is None or text in self.empty_values:
+        if value in self.empty_values:
             return None
+        text = str(value).strip()
+        if not text:
+            return None
+        if len(text) > 20:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         text = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
         if text.count(",") + text.count(".") > 1:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
