@@ -80,7 +80,8 @@ def customer_create(request: MemberRequest) -> HttpResponse:
         )
         messages.success(request, _("Customer created."))
         return redirect("staff:customer_account", customer.pk)
-    return render(request, "staff/customers/form.html", {"form": form, "nav": "customers"})
+    context = {"form": form, "nav": "customers"}
+    return render(request, "staff/customers/form.html", context, status=movements.status(form))
 
 
 @member_required(Permission.CUSTOMERS_EDIT)
@@ -97,7 +98,7 @@ def customer_edit(request: MemberRequest, customer_id: int) -> HttpResponse:
         messages.success(request, _("Customer saved."))
         return redirect("staff:customer_account", customer.pk)
     context = {"form": form, "customer": customer, "tab": "details", "nav": "customers"}
-    return render(request, "staff/customers/form.html", context)
+    return render(request, "staff/customers/form.html", context, status=movements.status(form))
 
 
 @member_required(Permission.CUSTOMERS_VIEW)
