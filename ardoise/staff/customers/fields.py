@@ -51,7 +51,7 @@ class MoneyField(forms.Field):
             return formats.number_format(to_decimal(value, self.currency), decimal_pos=decimal_pos)
         return value
 
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
         text = str(value).strip()

@@ -184,5 +184,5 @@ def field_for(error: LedgerError) -> str | None:
     return _FIELDS.get(type(error)) or None
 
 
-def status(form: forms.Form) -> int:
+def status(form: forms.BaseForm) -> int:
     return 400 if form.is_bound and form.errors else 200
