@@ -77,7 +77,12 @@ def customer_rows(shop: Shop, query: ListQuery) -> QuerySet[Customer]:
     rows = (
         Customer.objects.for_shop(shop.pk)
         .annotate(
-            account=FilteredRelation("accounts", condition=Q(accounts__currency=shop.currency))
+            # The shop in the join matches the unique (shop, customer, currency): PostgreSQL
+            # then drops the join from the count when no filter needs the account.
+            account=FilteredRelation(
+                "accounts",
+                condition=Q(accounts__shop_id=shop.pk, accounts__currency=shop.currency),
+            )
         )
         .annotate(
             balance=F("account__balance"),
