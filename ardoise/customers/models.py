@@ -4,13 +4,41 @@ Money lives in `ledger.Account` (one per customer and currency); this app keeps 
 contact data only. Customers are never deleted once they have history: they are archived.
 """
 
+import unicodedata
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+SEARCH_FIELDS = ("name", "company", "email", "phone")
+
+
+def normalize_search(text: str) -> str:
+    """Lower case without accents: "Hélène" and "HELENE" both become "helene"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def search_condition(text: str, *, prefix: str = "") -> models.Q:
+    """Every word of `text` found in the name, company, email or phone, ignoring case and accents.
+
+    Compares with `search_text`, the normalised copy of those fields kept by `Customer.save`.
+    `prefix` names the relation when searching from another model (`"customer__"`). On
+    PostgreSQL a trigram index on `search_text` (migration 0003) answers `LIKE '%word%'`, so a
+    search stays an index scan on 100,000 customers.
+    """
+    condition = models.Q()
+    for word in normalize_search(text).split()[:5]:
+        condition &= models.Q(**{f"{prefix}search_text__contains": word})
+    return condition
 
 
 class CustomerQuerySet(models.QuerySet["Customer"]):
     def for_shop(self, shop_id: int) -> "CustomerQuerySet":
         return self.filter(shop_id=shop_id)
+
+    def search(self, text: str) -> "CustomerQuerySet":
+        return self.filter(search_condition(text)) if text.strip() else self
 
 
 class Customer(models.Model):
@@ -29,6 +57,8 @@ class Customer(models.Model):
     reference = models.CharField(_("customer reference"), max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_archived = models.BooleanField(_("archived"), default=False)
+    # Name, company, email and phone (also without spaces), lower case, no accents: for search.
+    search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CustomerQuerySet.as_manager()
@@ -43,6 +73,18 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = self.searchable_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(SEARCH_FIELDS):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def searchable_text(self) -> str:
+        phone_digits = "".join(char for char in self.phone if char.isdigit())
+        parts = [getattr(self, field) for field in SEARCH_FIELDS] + [phone_digits]
+        return normalize_search(" ".join(part for part in parts if part))
 
     @property
     def display_name(self) -> str:

@@ -142,3 +142,23 @@ class Membership(models.Model):
 
     def can(self, permission: "Permission | str") -> bool:
         return self.is_active and self.role.grants(permission)
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins counted per key (an email, or an IP address), shared by every app process.
+
+    Kept in the database, not in a per-process cache, so the count holds when several app servers
+    answer the same user. A key locks when it reaches its threshold inside the window; a
+    successful sign-in clears its email key.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "shops_sign_in_throttle"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"

@@ -1,9 +1,28 @@
+"""Shop use cases: the shop itself, its roles, its staff members, and sign-in throttling.
+
+Rules kept here, whatever screen calls them:
+
+- the Owner role always keeps `roles.manage`, and a shop always keeps one active member who
+  holds the Owner role, so a shop can never lock itself out of its own settings;
+- nobody grants what they do not hold: a role edited, or a role given to a member, must not
+  carry a permission the acting member lacks (no escalation through "+ New role" or invites);
+- a member does not change their own role nor deactivate themselves.
+
+Each use case writes its audit event in the same transaction.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from ardoise.audit.services import record_event
-from ardoise.shops.models import Membership, Role, RoleKind, Shop, User
-from ardoise.shops.permissions import BUILT_IN_ROLES
+from ardoise.shops.errors import AccessChangeRefused
+from ardoise.shops.models import Membership, Role, RoleKind, Shop, SignInThrottle, User
+from ardoise.shops.permissions import ALL, BUILT_IN_ROLES, Permission
 
 
 def create_shop(*, name: str, owner: User, slug: str = "", **fields: object) -> Shop:
@@ -19,3 +38,238 @@ def create_shop(*, name: str, owner: User, slug: str = "", **fields: object) -> 
         Membership.objects.create(shop=shop, user=owner, role=roles[RoleKind.OWNER])
         record_event(shop_id=shop.pk, actor_id=owner.pk, action="shops.shop.created", target=shop)
     return shop
+
+
+# --- Roles ------------------------------------------------------------------------------------
+
+
+def _clean_permissions(permissions: Iterable[str]) -> list[str]:
+    codes = set(permissions)
+    unknown = codes - ALL
+    if unknown:
+        raise AccessChangeRefused(_("Unknown permission."))
+    return sorted(codes)
+
+
+def _require_grantable(actor: Membership, permissions: Iterable[str]) -> None:
+    if not set(permissions) <= set(actor.role.permissions):
+        raise AccessChangeRefused(
+            _("You cannot grant a permission that your own role does not have.")
+        )
+
+
+def _require_unique_name(shop_id: int, name: str, *, exclude_id: int | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise AccessChangeRefused(_("A role needs a name."))
+    taken = Role.objects.filter(shop_id=shop_id, name__iexact=name)
+    if exclude_id is not None:
+        taken = taken.exclude(pk=exclude_id)
+    if taken.exists():
+        raise AccessChangeRefused(_("Another role already has this name."))
+    return name
+
+
+def create_role(*, actor: Membership, name: str, permissions: Iterable[str]) -> Role:
+    """A custom role ("+ New role") in the actor's shop."""
+    codes = _clean_permissions(permissions)
+    _require_grantable(actor, codes)
+    with transaction.atomic():
+        name = _require_unique_name(actor.shop_id, name)
+        role = Role.objects.create(
+            shop_id=actor.shop_id, name=name, kind=RoleKind.CUSTOM, permissions=codes
+        )
+        record_event(
+            shop_id=actor.shop_id,
+            actor_id=actor.user_id,
+            action="shops.role.created",
+            target=role,
+            data={"name": name, "permissions": codes},
+        )
+    return role
+
+
+def update_role(
+    *, actor: Membership, role: Role, permissions: Iterable[str], name: str | None = None
+) -> Role:
+    """Change a role for every member who holds it. Built-in roles keep their names.
+
+    The Owner role cannot lose `roles.manage`. Only permissions the actor holds may be added or
+    removed. Locks the role row.
+    """
+    codes = _clean_permissions(permissions)
+    with transaction.atomic():
+        locked = Role.objects.select_for_update().get(pk=role.pk, shop_id=actor.shop_id)
+        if locked.kind == RoleKind.OWNER and Permission.ROLES_MANAGE not in codes:
+            raise AccessChangeRefused(_("The Owner role always keeps the right to manage roles."))
+        changed = set(codes) ^ set(locked.permissions)
+        _require_grantable(actor, changed)
+        fields = ["permissions"]
+        if name is not None and locked.kind == RoleKind.CUSTOM and name.strip() != locked.name:
+            locked.name = _require_unique_name(actor.shop_id, name, exclude_id=locked.pk)
+            fields.append("name")
+        previous = list(locked.permissions)
+        locked.permissions = codes
+        locked.save(update_fields=fields)
+        record_event(
+            shop_id=actor.shop_id,
+            actor_id=actor.user_id,
+            action="shops.role.updated",
+            target=locked,
+            data={
+                "name": locked.name,
+                "added": sorted(set(codes) - set(previous)),
+                "removed": sorted(set(previous) - set(codes)),
+            },
+        )
+    return locked
+
+
+# --- Staff members ----------------------------------------------------------------------------
+
+
+def _require_other_member(actor: Membership, membership: Membership) -> None:
+    if membership.pk == actor.pk:
+        raise AccessChangeRefused(_("You cannot change your own access."))
+    if membership.shop_id != actor.shop_id:
+        raise AccessChangeRefused()
+
+
+def _require_owner_left(membership: Membership) -> None:
+    """Refuse when `membership` is the last active member holding the Owner role."""
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(shop_id=membership.shop_id, role__kind=RoleKind.OWNER, is_active=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if owners == [membership.pk]:
+        raise AccessChangeRefused(_("The shop must keep at least one active owner."))
+
+
+def invite_member(
+    *, actor: Membership, email: str, role: Role, first_name: str = "", last_name: str = ""
+) -> Membership:
+    """Give someone access to the shop with `role`, creating their user if needed.
+
+    A new user has no password yet: the caller sends the invitation (a set-password link) after
+    commit. Refused if they are already a member or if the role grants more than the actor has.
+    """
+    email = User.objects.normalize_email(email.strip()).lower()
+    if role.shop_id != actor.shop_id:
+        raise AccessChangeRefused()
+    _require_grantable(actor, role.permissions)
+    with transaction.atomic():
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, None, first_name=first_name.strip(), last_name=last_name.strip()
+            )
+        elif Membership.objects.filter(shop_id=actor.shop_id, user=user).exists():
+            raise AccessChangeRefused(_("This person is already a staff member of this shop."))
+        membership = Membership.objects.create(shop_id=actor.shop_id, user=user, role=role)
+        record_event(
+            shop_id=actor.shop_id,
+            actor_id=actor.user_id,
+            action="shops.member.invited",
+            target=membership,
+            data={"email": email, "role": role.name},
+        )
+    return membership
+
+
+def change_member_role(*, actor: Membership, membership: Membership, role: Role) -> Membership:
+    """Give a member another role of the same shop. Locks the shop's owner memberships."""
+    _require_other_member(actor, membership)
+    if role.shop_id != actor.shop_id:
+        raise AccessChangeRefused()
+    _require_grantable(actor, role.permissions)
+    _require_grantable(actor, membership.role.permissions)
+    with transaction.atomic():
+        if membership.role.kind == RoleKind.OWNER and role.kind != RoleKind.OWNER:
+            _require_owner_left(membership)
+        previous = membership.role.name
+        membership.role = role
+        membership.save(update_fields=["role"])
+        record_event(
+            shop_id=actor.shop_id,
+            actor_id=actor.user_id,
+            action="shops.member.role_changed",
+            target=membership,
+            data={"from": previous, "to": role.name},
+        )
+    return membership
+
+
+def set_member_active(*, actor: Membership, membership: Membership, is_active: bool) -> Membership:
+    """Deactivate a member (they can no longer sign in to this shop) or reactivate them."""
+    _require_other_member(actor, membership)
+    _require_grantable(actor, membership.role.permissions)
+    with transaction.atomic():
+        if not is_active and membership.role.kind == RoleKind.OWNER:
+            _require_owner_left(membership)
+        membership.is_active = is_active
+        membership.save(update_fields=["is_active"])
+        record_event(
+            shop_id=actor.shop_id,
+            actor_id=actor.user_id,
+            action="shops.member.activated" if is_active else "shops.member.deactivated",
+            target=membership,
+        )
+    return membership
+
+
+# --- Sign-in throttling -----------------------------------------------------------------------
+
+FAILURES_PER_EMAIL = 5
+FAILURES_PER_ADDRESS = 30
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+LOCK_DURATION = dt.timedelta(minutes=15)
+
+
+def _throttle_keys(email: str, address: str | None) -> list[tuple[str, int]]:
+    keys = [(f"email:{email.strip().lower()}", FAILURES_PER_EMAIL)]
+    if address:
+        keys.append((f"address:{address}", FAILURES_PER_ADDRESS))
+    return keys
+
+
+def sign_in_locked_until(*, email: str, address: str | None) -> dt.datetime | None:
+    """When the email (or the address) may try again; None if it may now."""
+    now = timezone.now()
+    keys = [key for key, _threshold in _throttle_keys(email, address)]
+    until = (
+        SignInThrottle.objects.filter(key__in=keys, locked_until__gt=now)
+        .order_by("-locked_until")
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    return until
+
+
+def record_failed_sign_in(*, email: str, address: str | None) -> dt.datetime | None:
+    """Count one failure for the email and the address; lock a key that reaches its threshold.
+
+    One row per key, locked while it is counted, so concurrent failures from several app
+    processes are all counted. Returns when the sign-in is locked until, if it now is.
+    """
+    now = timezone.now()
+    locked: dt.datetime | None = None
+    for key, threshold in _throttle_keys(email, address):
+        with transaction.atomic():
+            row, _created = SignInThrottle.objects.select_for_update().get_or_create(
+                key=key, defaults={"window_started_at": now}
+            )
+            if row.window_started_at < now - THROTTLE_WINDOW:
+                row.failures, row.window_started_at = 0, now
+            row.failures += 1
+            if row.failures >= threshold:
+                row.failures, row.window_started_at = 0, now
+                row.locked_until = now + LOCK_DURATION
+                locked = max(locked or row.locked_until, row.locked_until)
+            row.save(update_fields=["failures", "window_started_at", "locked_until"])
+    return locked
+
+
+def clear_failed_sign_ins(*, email: str) -> None:
+    SignInThrottle.objects.filter(key=f"email:{email.strip().lower()}").delete()

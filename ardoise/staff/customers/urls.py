@@ -1,9 +1,22 @@
 from django.urls import path
 
-from ardoise.staff.placeholder import not_built
+from ardoise.staff.customers import views
 
 urlpatterns = [
-    path("", not_built, name="customer_list"),
-    path("credit-accounts/", not_built, name="credit_account_list"),
-    path("<int:customer_id>/", not_built, name="customer_account"),
+    path("", views.customer_list, name="customer_list"),
+    path("new/", views.customer_create, name="customer_create"),
+    path("credit-accounts/", views.credit_account_list, name="credit_account_list"),
+    path("<int:customer_id>/", views.customer_account, name="customer_account"),
+    path("<int:customer_id>/edit/", views.customer_edit, name="customer_edit"),
+    path(
+        "<int:customer_id>/credit-limit/",
+        views.customer_credit_limit,
+        name="customer_credit_limit",
+    ),
+    path("<int:customer_id>/deactivate/", views.customer_deactivate, name="customer_deactivate"),
+    path(
+        "<int:customer_id>/movements/<slug:kind>/",
+        views.customer_movement,
+        name="customer_movement",
+    ),
 ]

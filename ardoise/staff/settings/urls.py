@@ -1,8 +1,13 @@
 from django.urls import path
 
-from ardoise.staff.placeholder import not_built
+from ardoise.staff.settings import views
 
 urlpatterns = [
-    path("roles/", not_built, name="role_list"),
-    path("staff/", not_built, name="member_list"),
+    path("roles/", views.role_list, name="role_list"),
+    path("roles/new/", views.role_create, name="role_create"),
+    path("roles/<int:role_id>/", views.role_edit, name="role_edit"),
+    path("staff/", views.member_list, name="member_list"),
+    path("staff/invite/", views.member_invite, name="member_invite"),
+    path("staff/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path("staff/<int:membership_id>/active/", views.member_active, name="member_active"),
 ]

@@ -1,0 +1,114 @@
+"""Back-office forms for customers and their accounts. Money fields clean to minor units."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.customers.models import Customer
+from ardoise.customers.services import EDITABLE_FIELDS
+from ardoise.payments.models import BuiltInMode, PaymentMode
+from ardoise.staff.customers.fields import MoneyField, PastDateField, PositiveMoneyField, new_key
+
+# Modes that are not money received at the counter: "account" moves nothing, "online" is
+# recorded by the provider's webhook.
+NOT_AT_COUNTER = {BuiltInMode.ACCOUNT.value, BuiltInMode.ONLINE.value}
+
+
+class KeyedForm(forms.Form):
+    """A form that moves money: it carries the idempotency key made when it was rendered."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", new_key())
+        super().__init__(*args, **kwargs)
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = list(EDITABLE_FIELDS)
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class NewCustomerForm(CustomerForm):
+    credit_limit = MoneyField(
+        label=_("Credit limit"),
+        required=False,
+        help_text=_(
+            "Empty: no limit. 0: no credit (the customer can only spend a prepaid balance)."
+        ),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
+
+    def __init__(self, *args: Any, default_limit: int | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", new_key())
+        kwargs["initial"].setdefault("credit_limit", default_limit)
+        super().__init__(*args, **kwargs)
+
+
+class CreditLimitForm(KeyedForm):
+    credit_limit = MoneyField(
+        label=_("Credit limit"),
+        required=False,
+        help_text=_("Empty: no limit. 0: no credit. Press Enter to save."),
+    )
+
+
+class DeactivateForm(KeyedForm):
+    pass
+
+
+def counter_modes(shop_id: int) -> list[tuple[str, str]]:
+    modes = PaymentMode.objects.for_shop(shop_id).accepted().exclude(code__in=NOT_AT_COUNTER)
+    return [(mode.code, str(mode.label)) for mode in modes]
+
+
+class ReceiptForm(KeyedForm):
+    """A payment or a top-up: money received by one of the shop's modes."""
+
+    mode = forms.ChoiceField(label=_("Payment mode"))
+    amount = PositiveMoneyField(label=_("Amount"))
+    day = PastDateField(label=_("Date"))
+    reference = forms.CharField(label=_("Reference"), max_length=60, required=False)
+
+    def __init__(self, *args: Any, modes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        mode_field = self.fields["mode"]
+        assert isinstance(mode_field, forms.ChoiceField)
+        mode_field.choices = modes
+
+
+class AdjustmentForm(KeyedForm):
+    """A debit or credit adjustment: an amount and the reason, which is mandatory."""
+
+    amount = PositiveMoneyField(label=_("Amount"))
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500
+    )
+
+
+class DebitAdjustmentForm(AdjustmentForm):
+    override_limit = forms.BooleanField(
+        label=_("Override the credit limit (recorded with your name)"), required=False
+    )
+
+    def __init__(self, *args: Any, may_override: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_override:
+            del self.fields["override_limit"]
+
+
+class ActivityRangeForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -1,0 +1,188 @@
+"""The four ways to record a movement on an account from the back office.
+
+payment and top-up (money received by one of the shop's modes), debit and credit adjustment
+(with a mandatory reason). Each one names its permission, its form and the ledger service it
+calls with the form's idempotency key; the view stays the same for all four.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from ardoise.ledger import services as ledger
+from ardoise.ledger.errors import (
+    CreditLimitExceeded,
+    IdempotencyConflict,
+    InvalidAmount,
+    InvalidDate,
+    InvalidPaymentMode,
+    LedgerError,
+    ReasonRequired,
+)
+from ardoise.ledger.models import Account
+from ardoise.shops.permissions import Permission
+from ardoise.staff.access import MemberRequest
+from ardoise.staff.customers.fields import occurred_at_for
+from ardoise.staff.customers.forms import (
+    AdjustmentForm,
+    DebitAdjustmentForm,
+    ReceiptForm,
+    counter_modes,
+)
+
+
+@dataclass(frozen=True)
+class Movement:
+    kind: str
+    title: StrOrPromise
+    explanation: StrOrPromise
+    done_message: StrOrPromise
+    permission: Permission
+    form: Callable[[HttpRequest, Account], forms.Form]
+    record: Callable[[MemberRequest, Account, dict[str, Any]], object]
+
+
+def _receipt_form(request: HttpRequest, account: Account) -> forms.Form:
+    modes = counter_modes(account.shop_id)
+    initial: dict[str, Any] = {"day": timezone.localdate()}
+    shop = request.membership.shop  # type: ignore[attr-defined]
+    if shop.default_payment_mode in dict(modes):
+        initial["mode"] = shop.default_payment_mode
+    return ReceiptForm(request.POST or None, modes=modes, initial=initial)
+
+
+def _record_payment(request: MemberRequest, account: Account, data: dict[str, Any]) -> object:
+    return ledger.record_payment(
+        account=account,
+        amount=data["amount"],
+        mode=data["mode"],
+        reference=data["reference"],
+        received_on=data["day"],
+        occurred_at=occurred_at_for(data["day"]),
+        idempotency_key=data["idempotency_key"],
+        actor=request.user,  # type: ignore[arg-type]
+    )
+
+
+def _record_top_up(request: MemberRequest, account: Account, data: dict[str, Any]) -> object:
+    return ledger.record_top_up(
+        account=account,
+        amount=data["amount"],
+        mode=data["mode"],
+        reference=data["reference"],
+        received_on=data["day"],
+        occurred_at=occurred_at_for(data["day"]),
+        idempotency_key=data["idempotency_key"],
+        actor=request.user,  # type: ignore[arg-type]
+    )
+
+
+def _debit_form(request: HttpRequest, account: Account) -> forms.Form:
+    membership = request.membership  # type: ignore[attr-defined]
+    may_override = membership.can(Permission.ACCOUNTS_OVERRIDE_LIMIT)
+    return DebitAdjustmentForm(request.POST or None, may_override=may_override)
+
+
+def _post_debit(request: MemberRequest, account: Account, data: dict[str, Any]) -> object:
+    override = data.get("override_limit") and request.membership.can(
+        Permission.ACCOUNTS_OVERRIDE_LIMIT
+    )
+    return ledger.post_debit_adjustment(
+        account=account,
+        amount=data["amount"],
+        reason=data["reason"],
+        idempotency_key=data["idempotency_key"],
+        actor=request.user,  # type: ignore[arg-type]
+        override_by=request.user if override else None,  # type: ignore[arg-type]
+    )
+
+
+def _credit_form(request: HttpRequest, account: Account) -> forms.Form:
+    return AdjustmentForm(request.POST or None)
+
+
+def _post_credit(request: MemberRequest, account: Account, data: dict[str, Any]) -> object:
+    return ledger.post_credit_adjustment(
+        account=account,
+        amount=data["amount"],
+        reason=data["reason"],
+        idempotency_key=data["idempotency_key"],
+        actor=request.user,  # type: ignore[arg-type]
+    )
+
+
+MOVEMENTS = {
+    movement.kind: movement
+    for movement in [
+        Movement(
+            kind="payment",
+            title=_("Record a payment"),
+            explanation=_("Money received: it settles open charges first, oldest first."),
+            done_message=_("Payment recorded."),
+            permission=Permission.PAYMENTS_RECORD,
+            form=_receipt_form,
+            record=_record_payment,
+        ),
+        Movement(
+            kind="top-up",
+            title=_("Record a top-up or deposit"),
+            explanation=_("A prepayment (for example a transfer of 50 €) that raises the balance."),
+            done_message=_("Top-up recorded."),
+            permission=Permission.PAYMENTS_RECORD,
+            form=_receipt_form,
+            record=_record_top_up,
+        ),
+        Movement(
+            kind="debit",
+            title=_("Debit adjustment"),
+            explanation=_(
+                "Raises what the customer owes, with a reason. The credit limit applies."
+            ),
+            done_message=_("Debit adjustment recorded."),
+            permission=Permission.ACCOUNTS_ADJUST,
+            form=_debit_form,
+            record=_post_debit,
+        ),
+        Movement(
+            kind="credit",
+            title=_("Credit adjustment"),
+            explanation=_("Lowers what the customer owes (a goodwill gesture, a correction)."),
+            done_message=_("Credit adjustment recorded."),
+            permission=Permission.ACCOUNTS_ADJUST,
+            form=_credit_form,
+            record=_post_credit,
+        ),
+    ]
+}
+
+
+def get_movement(kind: str) -> Movement:
+    movement = MOVEMENTS.get(kind)
+    if movement is None:
+        raise Http404("no such movement")
+    return movement
+
+
+_FIELDS: dict[type[LedgerError], str] = {
+    InvalidAmount: "amount",
+    CreditLimitExceeded: "amount",
+    InvalidDate: "day",
+    InvalidPaymentMode: "mode",
+    ReasonRequired: "reason",
+    IdempotencyConflict: "",
+}
+
+
+def field_for(error: LedgerError) -> str | None:
+    """The form field a ledger refusal belongs next to (None: the whole form)."""
+    return _FIELDS.get(type(error)) or None
+
+
+def status(form: forms.BaseForm) -> int:
+    return 400 if form.is_bound and form.errors else 200

@@ -1,0 +1,210 @@
+"""Reads behind the customers and credit accounts pages, always scoped to one shop.
+
+Each list is one query for the page plus one count (the paginator's), whatever the page size:
+balances come from a join on the account row (indexed on (shop, balance)), never per row.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models.expressions import OrderBy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from ardoise.customers.models import Customer, search_condition
+from ardoise.ledger.models import Account, CreditKind, EntryKind, JournalEntry
+from ardoise.ledger.selectors import Activity
+from ardoise.shops.models import Shop
+
+PAGE_SIZE = 50
+
+
+def _order(field: str, descending: bool) -> list[OrderBy]:
+    expression = F(field)
+    first = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    tie = F("id").desc() if descending else F("id").asc()
+    return [first, tie]
+
+
+CUSTOMER_SORTS = {"name": "name", "company": "company", "email": "email", "balance": "balance"}
+
+CUSTOMER_FILTERS: dict[str, tuple[StrOrPromise, Q]] = {
+    "owes": (_("Owes money"), Q(balance__lt=0)),
+    "credit": (_("Has credit"), Q(balance__gt=0)),
+    "over_limit": (
+        _("Over limit"),
+        Q(credit_limit__isnull=False, balance__lt=-F("credit_limit")),
+    ),
+    "no_credit": (_("No credit allowed"), Q(credit_limit=0)),
+}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list page was asked for: search text, sort key (`-` for descending), filter."""
+
+    search: str = ""
+    sort: str = "name"
+    filter: str = ""
+
+    @property
+    def sort_field(self) -> str:
+        return self.sort.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+
+def list_query(params: dict[str, str], *, sorts: dict[str, str], filters: dict) -> ListQuery:
+    sort = params.get("sort", "name")
+    if sort.removeprefix("-") not in sorts:
+        sort = "name"
+    chosen = params.get("filter", "")
+    return ListQuery(
+        search=params.get("q", "").strip()[:100],
+        sort=sort,
+        filter=chosen if chosen in filters else "",
+    )
+
+
+def customer_rows(shop: Shop, query: ListQuery) -> QuerySet[Customer]:
+    """Customers with their account's figures (None without an account), searched and sorted."""
+    rows = (
+        Customer.objects.for_shop(shop.pk)
+        .annotate(
+            # The shop in the join matches the unique (shop, customer, currency): PostgreSQL
+            # then drops the join from the count when no filter needs the account.
+            account=FilteredRelation(
+                "accounts",
+                condition=Q(accounts__shop_id=shop.pk, accounts__currency=shop.currency),
+            )
+        )
+        .annotate(
+            balance=F("account__balance"),
+            credit_limit=F("account__credit_limit"),
+        )
+    )
+    if query.search:
+        rows = rows.filter(search_condition(query.search))
+    if query.filter:
+        rows = rows.filter(CUSTOMER_FILTERS[query.filter][1])
+    return rows.order_by(*_order(CUSTOMER_SORTS[query.sort_field], query.descending))
+
+
+ACCOUNT_SORTS = {
+    "name": "customer__name",
+    "balance": "balance",
+    "debt": "debt",
+    "deposit": "deposit",
+    "credit_limit": "credit_limit",
+}
+
+
+def credit_account_rows(shop: Shop, query: ListQuery) -> QuerySet[Account]:
+    """Every account of the shop with its customer: Debt, Deposit, limit and balance."""
+    rows = Account.objects.filter(shop_id=shop.pk, currency=shop.currency).select_related(
+        "customer"
+    )
+    if query.search:
+        rows = rows.filter(search_condition(query.search, prefix="customer__"))
+    if query.filter:
+        rows = rows.filter(CUSTOMER_FILTERS[query.filter][1])
+    return rows.order_by(*_order(ACCOUNT_SORTS[query.sort_field], query.descending))
+
+
+# --- Activity ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    code: str
+    label: StrOrPromise
+    start: dt.date
+    end: dt.date
+
+
+def activity_presets(today: dt.date | None = None) -> list[Preset]:
+    today = today or timezone.localdate()
+    month_start = today.replace(day=1)
+    last_month_end = month_start - dt.timedelta(days=1)
+    return [
+        Preset("30d", _("Last 30 days"), today - dt.timedelta(days=29), today),
+        Preset("90d", _("Last 90 days"), today - dt.timedelta(days=89), today),
+        Preset("month", _("This month"), month_start, today),
+        Preset("last_month", _("Last month"), last_month_end.replace(day=1), last_month_end),
+        Preset("year", _("This year"), today.replace(month=1, day=1), today),
+        Preset("12m", _("Last 12 months"), today - dt.timedelta(days=364), today),
+    ]
+
+
+DEFAULT_PRESET = "90d"
+MAX_RANGE_DAYS = 366 * 3
+
+
+def activity_range(params: dict[str, str]) -> tuple[dt.date, dt.date, str]:
+    """The range asked for: explicit `start`/`end` dates, else a preset (default 90 days)."""
+    presets = {preset.code: preset for preset in activity_presets()}
+    try:
+        start = dt.date.fromisoformat(params.get("start", ""))
+        end = dt.date.fromisoformat(params.get("end", ""))
+    except ValueError:
+        preset = presets.get(params.get("range", ""), presets[DEFAULT_PRESET])
+        return preset.start, preset.end, preset.code
+    if end < start:
+        start, end = end, start
+    start = max(start, end - dt.timedelta(days=MAX_RANGE_DAYS))
+    matching = [p.code for p in presets.values() if (p.start, p.end) == (start, end)]
+    return start, end, matching[0] if matching else ""
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    """One movement as the Account tab shows it."""
+
+    occurred_at: dt.datetime
+    kind: str
+    kind_label: StrOrPromise
+    reference: str
+    detail: str
+    charge_id: int | None
+    amount: int
+    running_balance: int
+
+
+def activity_lines(activity: Activity, mode_labels: dict[str, str]) -> list[ActivityLine]:
+    """Most recent first, as people read an account; running balances stay those of the ledger."""
+    lines = []
+    for row in activity.rows:
+        entry = row.posting.entry
+        charge = _related(entry, "charge")
+        credit = _related(entry, "credit")
+        document = charge or credit
+        detail = entry.reason or (charge.description if charge is not None else "")
+        if credit is not None and credit.kind in {CreditKind.PAYMENT, CreditKind.TOP_UP}:
+            detail = mode_labels.get(credit.mode, credit.mode)
+        lines.append(
+            ActivityLine(
+                occurred_at=row.posting.occurred_at,
+                kind=entry.kind,
+                kind_label=EntryKind(entry.kind).label,
+                reference=(document.reference if document is not None else "") or entry.memo,
+                detail=detail,
+                charge_id=charge.pk if charge is not None else None,
+                amount=row.amount,
+                running_balance=row.running_balance,
+            )
+        )
+    lines.reverse()
+    return lines
+
+
+def _related(entry: JournalEntry, name: str) -> Any:
+    try:
+        return getattr(entry, name)
+    except ObjectDoesNotExist:  # the entry has no document of that type
+        return None

@@ -1,0 +1,179 @@
+"""Customers, credit accounts, the customer page (Account tab) and its money forms.
+
+Every view: `member_required(permission)`, the access helper (404 for another shop's id), a
+form, one service, then render or redirect (POST, redirect, GET). A ledger refusal is shown next
+to its field, never as a 500.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ardoise.customers.services import EDITABLE_FIELDS, update_customer
+from ardoise.ledger import services as ledger
+from ardoise.ledger.errors import LedgerError
+from ardoise.shops.permissions import Permission
+from ardoise.staff.access import (
+    MemberRequest,
+    get_account_for_member,
+    get_customer_for_member,
+    member_required,
+)
+from ardoise.staff.customers import movements, selectors
+from ardoise.staff.customers.forms import (
+    CreditLimitForm,
+    CustomerForm,
+    DeactivateForm,
+    NewCustomerForm,
+)
+from ardoise.staff.customers.page import account_context, htmx_target
+from ardoise.staff.customers.services import create_customer_with_account
+
+
+@member_required(Permission.CUSTOMERS_VIEW)
+def customer_list(request: MemberRequest) -> HttpResponse:
+    shop = request.membership.shop
+    query = selectors.list_query(
+        request.GET.dict(), sorts=selectors.CUSTOMER_SORTS, filters=selectors.CUSTOMER_FILTERS
+    )
+    rows = selectors.customer_rows(shop, query)
+    page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "filters": selectors.CUSTOMER_FILTERS}
+    template = "staff/customers/list.html"
+    if htmx_target(request) == "results":
+        template += "#results"
+    return render(request, template, {**context, "nav": "customers"})
+
+
+@member_required(Permission.CUSTOMERS_VIEW)
+def credit_account_list(request: MemberRequest) -> HttpResponse:
+    shop = request.membership.shop
+    query = selectors.list_query(
+        request.GET.dict(), sorts=selectors.ACCOUNT_SORTS, filters=selectors.CUSTOMER_FILTERS
+    )
+    rows = selectors.credit_account_rows(shop, query)
+    page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "filters": selectors.CUSTOMER_FILTERS}
+    template = "staff/customers/credit_accounts.html"
+    if htmx_target(request) == "results":
+        template += "#results"
+    return render(request, template, {**context, "nav": "credit_accounts"})
+
+
+@member_required(Permission.CUSTOMERS_EDIT)
+@require_http_methods(["GET", "POST"])
+def customer_create(request: MemberRequest) -> HttpResponse:
+    shop = request.membership.shop
+    form = NewCustomerForm(request.POST or None, default_limit=shop.default_credit_limit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        customer = create_customer_with_account(
+            shop_id=shop.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            fields={name: data[name] for name in EDITABLE_FIELDS},
+            credit_limit=data["credit_limit"],
+            idempotency_key=data["idempotency_key"],
+        )
+        messages.success(request, _("Customer created."))
+        return redirect("staff:customer_account", customer.pk)
+    context = {"form": form, "nav": "customers"}
+    return render(request, "staff/customers/form.html", context, status=movements.status(form))
+
+
+@member_required(Permission.CUSTOMERS_EDIT)
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: MemberRequest, customer_id: int) -> HttpResponse:
+    customer = get_customer_for_member(
+        request.membership, customer_id, perm=Permission.CUSTOMERS_EDIT
+    )
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
+        customer.refresh_from_db()  # the form wrote into the instance; compare with the row
+        update_customer(customer=customer, actor_id=request.user.pk, **fields)
+        messages.success(request, _("Customer saved."))
+        return redirect("staff:customer_account", customer.pk)
+    context = {"form": form, "customer": customer, "tab": "details", "nav": "customers"}
+    return render(request, "staff/customers/form.html", context, status=movements.status(form))
+
+
+@member_required(Permission.CUSTOMERS_VIEW)
+def customer_account(request: MemberRequest, customer_id: int) -> HttpResponse:
+    account = get_account_for_member(request.membership, customer_id)
+    context = account_context(request, account)
+    template = "staff/customers/account.html"
+    if htmx_target(request) == "activity":
+        template += "#activity"
+    return render(request, template, context)
+
+
+@member_required(Permission.CUSTOMERS_CREDIT_LIMIT)
+@require_http_methods(["POST"])
+def customer_credit_limit(request: MemberRequest, customer_id: int) -> HttpResponse:
+    account = get_account_for_member(
+        request.membership, customer_id, perm=Permission.CUSTOMERS_CREDIT_LIMIT
+    )
+    form = CreditLimitForm(request.POST)
+    if form.is_valid():
+        try:
+            ledger.change_credit_limit(
+                account=account,
+                credit_limit=form.cleaned_data["credit_limit"],
+                actor=request.user,  # type: ignore[arg-type]
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except LedgerError as error:
+            form.add_error("credit_limit", str(error))
+        else:
+            messages.success(request, _("Credit limit saved."))
+            return redirect("staff:customer_account", customer_id)
+    context = account_context(request, account, limit_form=form)
+    return render(request, "staff/customers/account.html", context, status=400)
+
+
+@member_required(Permission.CUSTOMERS_CREDIT_LIMIT)
+@require_http_methods(["GET", "POST"])
+def customer_deactivate(request: MemberRequest, customer_id: int) -> HttpResponse:
+    account = get_account_for_member(
+        request.membership, customer_id, perm=Permission.CUSTOMERS_CREDIT_LIMIT
+    )
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ledger.change_credit_limit(
+                account=account,
+                credit_limit=0,
+                actor=request.user,  # type: ignore[arg-type]
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                reason="deactivated",
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Credit account deactivated: the credit limit is now 0."))
+            return redirect("staff:customer_account", customer_id)
+    context = {"account": account, "customer": account.customer, "form": form, "tab": "account"}
+    return render(request, "staff/customers/deactivate.html", {**context, "nav": "customers"})
+
+
+@member_required(Permission.CUSTOMERS_VIEW)
+@require_http_methods(["GET", "POST"])
+def customer_movement(request: MemberRequest, customer_id: int, kind: str) -> HttpResponse:
+    movement = movements.get_movement(kind)
+    account = get_account_for_member(request.membership, customer_id, perm=movement.permission)
+    form = movement.form(request, account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            movement.record(request, account, form.cleaned_data)
+        except LedgerError as error:
+            form.add_error(movements.field_for(error), str(error))
+        else:
+            messages.success(request, movement.done_message)
+            return redirect(reverse("staff:customer_account", args=[customer_id]) + "#activity")
+    context = {"account": account, "customer": account.customer, "form": form}
+    context.update(movement=movement, tab="account", nav="customers")
+    return render(request, "staff/customers/movement.html", context, status=movements.status(form))
