@@ -147,6 +147,9 @@ TASKS = {
 }
 
 HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10)
+# The test payment provider approves any payment without money moving: never on by default in
+# production, where a customer could otherwise mark their own statement paid.
+PAYMENTS_TEST_PROVIDER = env_bool("ARDOISE_TEST_PAYMENTS", default=DEBUG or TESTING)
 
 LOGGING = {
     "version": 1,
