@@ -72,6 +72,22 @@ def _row(cells: tuple[str, str, str, str, str]) -> str:
     )
 
 
+def _total(label: str, amount: str) -> str:
+    width = sum(_WIDTHS) + len(_WIDTHS) - 1
+    return _cell(label, width - _WIDTHS[-1] - 1) + " " + _cell(amount, _WIDTHS[-1], right=True)
+
+
+def pdf_totals(document: StatementDocument) -> list[str]:
+    with override(document.language):
+        totals = [_total(_("Open invoices"), document.total_charges)]
+        if document.has_credits:
+            totals.append(_total(_("Credits not yet applied"), document.total_credits))
+        totals.append(_total(_("Total due"), document.amount_due))
+        if document.credit_limit:
+            totals.append(_total(_("Credit limit"), document.credit_limit))
+    return totals
+
+
 def pdf_rows(document: StatementDocument) -> tuple[str, list[str]]:
     with override(document.language):
         header = _row((_("Document"), _("Date"), _("Due date"), _("Amount"), _("Amount due")))
@@ -107,6 +123,7 @@ def render_statement_pdf(statement: Statement, document: StatementDocument | Non
     header, rows = pdf_rows(document)
     with override(document.language):
         html = render_to_string(
-            "statements/pdf.html", {"doc": document, "header": header, "rows": rows}
+            "statements/pdf.html",
+            {"doc": document, "header": header, "rows": rows, "totals": pdf_totals(document)},
         )
     return bytes(HTML(string=html, url_fetcher=_refuse_fetch).write_pdf())
