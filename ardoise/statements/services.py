@@ -189,7 +189,7 @@ def _check_email(email: str) -> str:
 
 def _create_send(
     *, statement: Statement, email: str, actor: User | None, idempotency_key: str
-) -> StatementSend:
+) -> tuple[StatementSend, bool]:
     send, created = StatementSend.objects.get_or_create(
         shop_id=statement.shop_id,
         idempotency_key=idempotency_key,
@@ -208,7 +208,7 @@ def _create_send(
             target=send,
             data={"statement": statement.pk, "email": email},
         )
-    return send
+    return send, created
 
 
 def queue_statement_email(
@@ -223,10 +223,10 @@ def queue_statement_email(
     from ardoise.statements.tasks import send_statement_task
 
     with transaction.atomic():
-        send = _create_send(
+        send, created = _create_send(
             statement=statement, email=email, actor=actor, idempotency_key=idempotency_key
         )
-        if send.status == SendStatus.QUEUED:
+        if created:
             send_id = send.pk
             transaction.on_commit(lambda: send_statement_task.enqueue(send_id))
     return send
@@ -362,7 +362,7 @@ def _process_item(run: StatementRun, item_id: int) -> None:
                 idempotency_key=f"run:{run.pk}:account:{account.pk}",
             )
         if item.send_id is None or item.send.status == SendStatus.FAILED:
-            item.send = _create_send(
+            item.send, _ = _create_send(
                 statement=item.statement,
                 email=customer.email,
                 actor=run.created_by,
