@@ -10,8 +10,11 @@ import datetime as dt
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -57,6 +60,21 @@ class StatementDocument:
     payment_modes: list[str]
     pays_online: bool
     online_limit: str | None
+
+    @cached_property
+    def lines_html(self) -> SafeString:
+        """The table rows, built in Python: 500 lines through the template engine cost ~40 ms."""
+        rows = []
+        for line in self.lines:
+            css = ' class="credit"' if line.is_credit else ""
+            due_css = ' class="overdue"' if line.is_overdue else ""
+            rows.append(
+                f"<tr{css}><td>{escape(line.label)} {escape(line.reference)}</td>"
+                f"<td>{escape(line.issued_on)}</td><td{due_css}>{escape(line.due_on)}</td>"
+                f'<td class="num">{escape(line.total)}</td>'
+                f'<td class="num">{escape(line.open_amount)}</td></tr>'
+            )
+        return mark_safe("\n".join(rows))  # noqa: S308 -- every value is escaped above
 
 
 def _logo_data_uri(shop: Shop) -> str:

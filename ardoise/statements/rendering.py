@@ -124,6 +124,11 @@ def render_statement_pdf(statement: Statement, document: StatementDocument | Non
     with override(document.language):
         html = render_to_string(
             "statements/pdf.html",
-            {"doc": document, "header": header, "rows": rows, "totals": pdf_totals(document)},
+            {
+                "doc": document,
+                "header": header,
+                "body": "\n".join(rows),
+                "totals": pdf_totals(document),
+            },
         )
     return bytes(HTML(string=html, url_fetcher=_refuse_fetch).write_pdf())

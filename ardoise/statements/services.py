@@ -70,10 +70,25 @@ def snapshot_account(
     oldest first. Amount due = charges - credits, never below zero (a customer in credit owes
     nothing). Three queries.
     """
-    charges = list(open_charges(account))
-    credits = list(unapplied_credits(account))
-    total_charges = sum(charge.open_amount for charge in charges)
-    total_credits = sum(credit.unapplied_amount for credit in credits)
+    charges = list(
+        open_charges(account).values(
+            "id",
+            "kind",
+            "reference",
+            "description",
+            "issued_on",
+            "due_on",
+            "total",
+            "open_amount",
+        )
+    )
+    credits = list(
+        unapplied_credits(account).values(
+            "id", "kind", "reference", "reason", "received_on", "amount", "unapplied_amount"
+        )
+    )
+    total_charges = sum(charge["open_amount"] for charge in charges)
+    total_credits = sum(credit["unapplied_amount"] for credit in credits)
     statement = Statement(
         shop_id=account.shop_id,
         account=account,
@@ -91,20 +106,21 @@ def snapshot_account(
         amount_due=max(total_charges - total_credits, 0),
         credit_limit=account.credit_limit,
     )
+    # Model instances from ids and values: 500 lines without loading 500 Charge objects.
     lines = [
         StatementLine(
             shop_id=account.shop_id,
             statement=statement,
             position=position,
             kind=LineKind.CHARGE,
-            charge=charge,
-            document_kind=charge.kind,
-            reference=charge.reference,
-            description=charge.description[:200],
-            issued_on=charge.issued_on,
-            due_on=charge.due_on,
-            total=charge.total,
-            open_amount=charge.open_amount,
+            charge_id=charge["id"],
+            document_kind=charge["kind"],
+            reference=charge["reference"],
+            description=charge["description"][:200],
+            issued_on=charge["issued_on"],
+            due_on=charge["due_on"],
+            total=charge["total"],
+            open_amount=charge["open_amount"],
         )
         for position, charge in enumerate(charges, start=1)
     ]
@@ -114,13 +130,13 @@ def snapshot_account(
             statement=statement,
             position=position,
             kind=LineKind.CREDIT,
-            credit=credit,
-            document_kind=credit.kind,
-            reference=credit.reference,
-            description=credit.reason[:200],
-            issued_on=credit.received_on,
-            total=credit.amount,
-            open_amount=credit.unapplied_amount,
+            credit_id=credit["id"],
+            document_kind=credit["kind"],
+            reference=credit["reference"],
+            description=credit["reason"][:200],
+            issued_on=credit["received_on"],
+            total=credit["amount"],
+            open_amount=credit["unapplied_amount"],
         )
         for position, credit in enumerate(credits, start=len(charges) + 1)
     ]
