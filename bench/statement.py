@@ -53,8 +53,8 @@ def main() -> None:
     import uuid
 
     from django.contrib.auth import get_user_model
-    from pypdf import PdfReader
     from django.utils import translation
+    from pypdf import PdfReader
 
     from ardoise.customers.services import create_customer
     from ardoise.ledger import services as ledger

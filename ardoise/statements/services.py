@@ -367,25 +367,28 @@ def _process_item(run: StatementRun, item_id: int) -> None:
         if not customer.email:
             _finish_item(item, ItemStatus.SKIPPED, "no email address")
             return
-        if item.statement_id is None:
+        statement = item.statement
+        if statement is None:
             account = Account.objects.get(pk=item.account_id)
             if account.balance >= 0:
                 _finish_item(item, ItemStatus.SKIPPED, "owes nothing now")
                 return
-            item.statement = issue_statement(
+            statement = item.statement = issue_statement(
                 account=account,
                 actor=run.created_by,
                 idempotency_key=f"run:{run.pk}:account:{account.pk}",
             )
-        if item.send_id is None or item.send.status == SendStatus.FAILED:
-            item.send, _ = _create_send(
-                statement=item.statement,
+        send = item.send
+        if send is None or send.status == SendStatus.FAILED:
+            send, _ = _create_send(
+                statement=statement,
                 email=customer.email,
                 actor=run.created_by,
                 idempotency_key=f"run:{run.pk}:item:{item.pk}:{item.attempts}",
             )
+            item.send = send
         item.save(update_fields=["statement", "send"])
-        send = deliver_statement_send(send_id=item.send.pk)
+        send = deliver_statement_send(send_id=send.pk)
     except Exception as error:  # one customer's failure must not stop the run
         logger.exception("statement run %s item %s failed", run.pk, item_id)
         _finish_item(item, ItemStatus.FAILED, f"{type(error).__name__}: {error}"[:1000])

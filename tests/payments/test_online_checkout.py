@@ -56,7 +56,7 @@ def _webhook(client: Client, body: bytes, headers: dict[str, str]):  # type: ign
 
 @pytest.mark.django_db
 def test_a_replayed_confirmation_is_stored_once_and_pays_once() -> None:
-    account, charges, checkout = _checkout()
+    account, _, checkout = _checkout()
     body, headers = _approval(checkout)
     client = Client()
 

@@ -64,7 +64,7 @@ def test_the_link_opens_the_statement_with_its_amount_due(english: Client) -> No
 def test_paying_approved_records_one_payment_and_the_charges_become_paid(
     english: Client,
 ) -> None:
-    _, account, charges, statement, token = _setup()
+    _, account, charges, _, token = _setup()
 
     start = english.post(_url(token, "portal:statement_pay"))
     checkout = Checkout.objects.get()
@@ -110,7 +110,7 @@ def test_two_tabs_share_one_checkout_and_pay_once(english: Client) -> None:
 
 
 def test_declined_records_nothing_and_the_customer_may_try_again(english: Client) -> None:
-    _, account, charges, _, token = _setup()
+    _, account, _, _, token = _setup()
 
     first = english.post(_url(token, "portal:statement_pay"))
     english.post(first["Location"], {"decision": "decline"})
@@ -126,7 +126,7 @@ def test_declined_records_nothing_and_the_customer_may_try_again(english: Client
 
 
 def test_charges_paid_in_person_meanwhile_leave_the_payment_as_credit(english: Client) -> None:
-    _, account, charges, _, token = _setup()
+    _, account, _, _, token = _setup()
     start = english.post(_url(token, "portal:statement_pay"))
     ledger.record_payment(
         account=account, amount=100_00, mode="cash", idempotency_key=key(), actor=None

@@ -38,7 +38,7 @@ class SmtpSink:
     refuse_after: int | None = None
     port: int = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_after is not None and len(self.messages) >= self.refuse_after:
             return "451 4.3.0 Mailbox temporarily unavailable"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -36,7 +36,7 @@ def test_a_run_sends_one_statement_to_each_customer_who_owes_at_least_the_minimu
 ) -> None:
     shop = make_shop()
     owes, _ = account_with_charges(shop, [50_00], email_address="owes@example.com")
-    small, _ = account_with_charges(shop, [5_00], email_address="small@example.com")
+    account_with_charges(shop, [5_00], email_address="small@example.com")
     no_email, _ = account_with_charges(shop, [80_00], email_address="")
     in_credit = make_account(shop, email="credit@example.com")
     ledger.record_top_up(

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_statement_copies_open_charges_and_unapplied_credits_with_totals() -> None:
     shop = make_shop(auto_allocate=False)
-    account, (first, second) = account_with_charges(shop, [100_00, 250_50])
+    account, _ = account_with_charges(shop, [100_00, 250_50])
     ledger.record_top_up(
         account=account,
         amount=30_00,
@@ -63,7 +63,7 @@ def test_numbers_are_consecutive_per_shop_and_a_key_issues_once() -> None:
 
 def test_an_earlier_snapshot_stays_as_it_was_sent() -> None:
     shop = make_shop()
-    account, (charge,) = account_with_charges(shop, [40_00])
+    account, _ = account_with_charges(shop, [40_00])
     before = issue_statement(account=account, actor=None, idempotency_key=key())
 
     ledger.record_payment(
@@ -134,3 +134,35 @@ def test_a_bad_address_is_refused_and_nothing_is_queued() -> None:
         )
 
     assert (StatementSend.objects.count(), DBTaskResult.objects.count()) == (0, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_statements_issued_at_once_get_gap_free_unique_numbers() -> None:
+    import threading
+
+    from django.db import connections
+
+    shop = make_shop()
+    accounts = [account_with_charges(shop, [10_00 + n])[0] for n in range(8)]
+    barrier = threading.Barrier(len(accounts))
+    errors: list[BaseException] = []
+
+    def issue(account) -> None:  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait()
+            issue_statement(account=account, actor=None, idempotency_key=key())
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=issue, args=(account,)) for account in accounts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    numbers = sorted(Statement.objects.filter(shop=shop).values_list("number", flat=True))
+    assert numbers == list(range(1, 9))

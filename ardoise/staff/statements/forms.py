@@ -1,6 +1,6 @@
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -89,8 +89,9 @@ class StatementSettingsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, provider: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provider"].choices = provider_choices()
-        self.fields["provider"].initial = provider
+        provider_field = cast(forms.ChoiceField, self.fields["provider"])
+        provider_field.choices = provider_choices()
+        provider_field.initial = provider
         self.fields["statement_link_days"].widget.attrs.update(min=1, max=365)
         self.fields["online_payment_max_amount"].initial = to_decimal(
             self.instance.online_payment_max, self.instance.currency

@@ -53,7 +53,7 @@ def statement_preview(request: MemberRequest, customer_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         statement = issue_statement(
-            account=account, actor=request.user, idempotency_key=data["idempotency_key"]
+            account=account, actor=request.membership.user, idempotency_key=data["idempotency_key"]
         )
         if data["action"] != "send":
             return redirect(f"staff:statement_{data['action']}", statement.pk)
@@ -61,7 +61,7 @@ def statement_preview(request: MemberRequest, customer_id: int) -> HttpResponse:
             send = queue_statement_email(
                 statement=statement,
                 email=data["email"],
-                actor=request.user,
+                actor=request.membership.user,
                 idempotency_key=data["idempotency_key"] + ":send",
             )
         except StatementError as error:
@@ -97,7 +97,7 @@ def statement_send(request: MemberRequest, statement_id: int) -> HttpResponse:
         send = queue_statement_email(
             statement=statement,
             email=form.cleaned_data["email"],
-            actor=request.user,
+            actor=request.membership.user,
             idempotency_key=form.cleaned_data["idempotency_key"],
         )
         _queued_banner(request, statement.number, send.email)
@@ -138,7 +138,7 @@ def statement_runs(request: MemberRequest) -> HttpResponse:
         run = start_statement_run(
             shop=shop,
             minimum_debt=minimum,
-            actor=request.user,
+            actor=request.membership.user,
             idempotency_key=form.cleaned_data["idempotency_key"],
         )
         messages.success(request, _("The statement run is queued."))
@@ -162,7 +162,7 @@ def statement_run_detail(request: MemberRequest, run_id: int) -> HttpResponse:
         "nav": "statements",
     }
     template = "staff/statements/run_detail.html"
-    if request.htmx:
+    if getattr(request, "htmx", False):
         template += "#progress"
     return render(request, template, context)
 
@@ -171,7 +171,7 @@ def statement_run_detail(request: MemberRequest, run_id: int) -> HttpResponse:
 @require_POST
 def statement_run_resume(request: MemberRequest, run_id: int) -> HttpResponse:
     run = get_run_for_member(request.membership, run_id)
-    resume_statement_run(run=run, actor=request.user)
+    resume_statement_run(run=run, actor=request.membership.user)
     messages.success(request, _("The statement run is queued again."))
     return redirect("staff:statement_run_detail", run.pk)
 
@@ -189,7 +189,7 @@ def statement_settings(request: MemberRequest) -> HttpResponse:
     if form.is_valid():
         update_statement_settings(
             shop=shop,
-            actor=request.user,
+            actor=request.membership.user,
             provider=form.cleaned_data["provider"],
             **form.settings_fields(),
         )

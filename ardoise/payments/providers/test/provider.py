@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from ardoise.payments.providers import CheckoutSession, Confirmation, InvalidConfirmation
 
@@ -27,7 +28,7 @@ def sign(body: bytes) -> str:
 
 class TestProvider:
     code = "test"
-    label = _("Test provider (no real money)")
+    label: StrOrPromise = _("Test provider (no real money)")
     is_test = True
 
     def create_checkout(
