@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
+from unittest import mock
 
 from aiosmtpd.controller import Controller
 from django.test import override_settings
@@ -77,10 +78,21 @@ def smtp_server(refuse_after: int | None = None) -> Iterator[SmtpSink]:
 
 
 def run_worker() -> None:
-    """Run the database worker once over every task ready now, as `db_worker --batch` would."""
+    """Run the database worker once over every task ready now, as `db_worker --batch` would.
+
+    The worker closes "obsolete" connections between tasks; inside a test's transaction that
+    would close the test's own connection on PostgreSQL, so that step is skipped here.
+    """
+    from django_tasks_db.management.commands import db_worker
+
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        _worker().run()
+
+
+def _worker() -> Any:
     from django_tasks_db.management.commands.db_worker import Worker
 
-    Worker(
+    return Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
@@ -89,7 +101,7 @@ def run_worker() -> None:
         max_tasks=None,
         worker_id="pytest",
         excluded_queue_names=[],
-    ).run()
+    )
 
 
 def parts(message: EmailMessage) -> tuple[str, str, list[tuple[str, bytes]]]:
