@@ -154,13 +154,19 @@ TASKS = {
 }
 
 HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10)
+# The test payment provider approves any payment without money moving: never on by default in
+# production, where a customer could otherwise mark their own statement paid.
+PAYMENTS_TEST_PROVIDER = env_bool("ARDOISE_TEST_PAYMENTS", default=DEBUG or TESTING)
 
+# WeasyPrint logs every rendering step at INFO; only its warnings matter.
+_QUIET_LOGGERS = {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": dict(_QUIET_LOGGERS),
 }
 
 if env_bool("ARDOISE_SQL_ECHO", default=False):  # pragma: no cover - debugging aid
-    LOGGING["loggers"] = {"django.db.backends": {"level": "DEBUG"}}
+    LOGGING["loggers"] = {**_QUIET_LOGGERS, "django.db.backends": {"level": "DEBUG"}}

@@ -9,12 +9,13 @@ credit's unapplied amount by the same figure, and the account's Debt and Deposit
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Sum
 
+from ardoise.ledger.errors import InvalidAllocation
 from ardoise.ledger.models import (
     Account,
     Allocation,
@@ -146,6 +147,37 @@ def apply_credits(*, shop_id: int, account_id: int, actor_id: int | None, automa
                 continue
             left[credit.pk] = settle(credit, left[credit.pk], charges)
 
+    return write_allocations(shop_id=shop_id, account_id=account_id, actor_id=actor_id, pairs=pairs)
+
+
+def apply_credit_to(
+    *,
+    shop_id: int,
+    account_id: int,
+    actor_id: int | None,
+    credit: Credit,
+    charge_ids: Sequence[int],
+) -> int:
+    """Apply a new credit to the given charges first, in the order given, up to their open
+    amounts; returns the amount allocated. Charges settled or void meanwhile are skipped; a
+    charge of another account is refused. Locks the charges in ascending id order.
+    """
+    wanted = list(dict.fromkeys(charge_ids))
+    locked = {
+        charge.pk: charge
+        for charge in Charge.objects.select_for_update().filter(pk__in=wanted).order_by("id")
+    }
+    if len(locked) != len(wanted) or any(c.account_id != account_id for c in locked.values()):
+        raise InvalidAllocation()
+    available = credit.unapplied_amount
+    pairs: list[_Pair] = []
+    for charge_id in wanted:
+        charge = locked[charge_id]
+        amount = min(available, charge.open_amount)
+        if charge.status == ChargeStatus.VOID or amount <= 0:
+            continue
+        pairs.append(_Pair(credit, charge, amount))
+        available -= amount
     return write_allocations(shop_id=shop_id, account_id=account_id, actor_id=actor_id, pairs=pairs)
 
 

@@ -11,6 +11,7 @@ and credits are then locked in ascending id order.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -441,23 +442,28 @@ def _record_credit(
     earmark: str = "",
     received_on: dt.date | None,
     occurred_at: dt.datetime | None,
+    apply_to: Sequence[Charge] | None = None,
 ) -> Credit:
     amount = _amount(amount)
     when = _when(occurred_at)
     actor_id = _actor_id(actor)
     shop = Shop.objects.get(pk=account.shop_id)
+    params: dict[str, Any] = {
+        "account": account.pk,
+        "amount": amount,
+        "mode": mode,
+        "reference": reference,
+        "earmark": earmark,
+    }
+    target_ids = [charge.pk for charge in apply_to or ()]
+    if target_ids:
+        params["apply_to"] = target_ids
     with transaction.atomic():
         claim = idempotency.claim(
             shop_id=account.shop_id,
             key=idempotency_key,
             operation=f"record_{kind}",
-            params={
-                "account": account.pk,
-                "amount": amount,
-                "mode": mode,
-                "reference": reference,
-                "earmark": earmark,
-            },
+            params=params,
         )
         if claim.replay_of is not None:
             return Credit.objects.get(pk=claim.replay_of)
@@ -491,6 +497,14 @@ def _record_credit(
             amount=amount,
             unapplied_amount=amount,
         )
+        if target_ids:
+            allocation.apply_credit_to(
+                shop_id=account.shop_id,
+                account_id=account.pk,
+                actor_id=actor_id,
+                credit=credit,
+                charge_ids=target_ids,
+            )
         _auto_apply(account, shop, actor_id)
         record_event(
             shop_id=account.shop_id,
@@ -515,11 +529,14 @@ def record_payment(
     earmark: str = "",
     received_on: dt.date | None = None,
     occurred_at: dt.datetime | None = None,
+    apply_to: Sequence[Charge] | None = None,
 ) -> Credit:
     """Money received by `mode` (cash, cheque, card, transfer, online or the shop's own).
 
-    It settles open charges (oldest first when the shop applies credits automatically, or the
-    earmarked charge); what is left raises the customer's prepaid balance.
+    With `apply_to` (charges of this account), it first settles those charges, in the order
+    given, up to their open amounts (a statement paid online settles the statement's charges).
+    Then it settles open charges (oldest first when the shop applies credits automatically, or
+    the earmarked charge); what is left raises the customer's prepaid balance.
     """
     return _record_credit(
         account=account,
@@ -533,6 +550,7 @@ def record_payment(
         actor=actor,
         received_on=received_on,
         occurred_at=occurred_at,
+        apply_to=apply_to,
     )
 
 

@@ -53,3 +53,114 @@ class PaymentMode(models.Model):
         if self.is_built_in and self.code in BuiltInMode.values:
             return str(BuiltInMode(self.code).label)
         return self.custom_label or self.code
+
+
+# --- Online payment -----------------------------------------------------------------------------
+
+
+class OnlinePaymentSettings(models.Model):
+    """Which provider takes a shop's online payments. No row, or no provider: none is offered."""
+
+    shop = models.OneToOneField(
+        "shops.Shop", on_delete=models.CASCADE, related_name="online_payment_settings"
+    )
+    provider = models.CharField(_("online payment provider"), max_length=30, blank=True)
+
+    class Meta:
+        db_table = "payments_online_settings"
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}: {self.provider or '-'}"
+
+
+class CheckoutStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the payment")
+    APPROVED = "approved", _("Paid")
+    DECLINED = "declined", _("Declined")
+
+
+LIVE_CHECKOUT_STATUSES = [CheckoutStatus.PENDING, CheckoutStatus.APPROVED]
+
+
+class Checkout(models.Model):
+    """One attempt to pay `amount` online for `reference` (e.g. "statement:12").
+
+    At most one live (pending or approved) checkout per shop and reference, by a partial unique
+    constraint: two tabs share one checkout, and once one is approved no second can start, so a
+    reference is paid online at most once. The approval records one ledger payment, keyed by the
+    checkout, that settles `charge_ids` first.
+    """
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    provider = models.CharField(max_length=30)
+    reference = models.CharField(max_length=60)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    charge_ids = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=20, choices=CheckoutStatus.choices, default=CheckoutStatus.PENDING
+    )
+    provider_checkout_id = models.CharField(max_length=120, blank=True)
+    redirect_url = models.URLField(max_length=500, blank=True)
+    return_url = models.URLField(max_length=500)
+    credit = models.OneToOneField(
+        "ledger.Credit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "payments_checkout"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "reference"],
+                condition=models.Q(status__in=LIVE_CHECKOUT_STATUSES),
+                name="payments_checkout_one_live_per_reference",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "provider_checkout_id"],
+                condition=~models.Q(provider_checkout_id=""),
+                name="payments_checkout_unique_provider_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="payments_checkout_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.reference} {self.status}"
+
+
+class ProviderEvent(models.Model):
+    """An inbound confirmation or webhook, stored raw before it is handled.
+
+    Unique per provider and event id: a replayed event finds its row and changes nothing more.
+    Not scoped by shop at arrival (a provider speaks for the platform); `shop` is filled once the
+    event is matched to a checkout.
+    """
+
+    provider = models.CharField(max_length=30)
+    event_id = models.CharField(max_length=120)
+    payload = models.TextField()
+    signature = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    shop = models.ForeignKey(
+        "shops.Shop", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checkout = models.ForeignKey(
+        Checkout, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        db_table = "payments_provider_event"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "event_id"], name="payments_event_unique_per_provider"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id}"

@@ -1,0 +1,188 @@
+"""Reads of statements, send logs and bulk runs, always scoped to a shop."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from ardoise.ledger.models import Allocation, Charge
+from ardoise.payments.models import Checkout, CheckoutStatus
+from ardoise.payments.services import live_checkout, online_provider_for
+from ardoise.shops.models import Shop
+from ardoise.statements.models import (
+    ItemStatus,
+    LineKind,
+    Statement,
+    StatementRun,
+    StatementRunItem,
+    StatementSend,
+)
+
+
+def statements_for_shop(shop_id: int) -> QuerySet[Statement]:
+    return Statement.objects.filter(shop_id=shop_id)
+
+
+def sends_for_customer(shop_id: int, customer_id: int) -> QuerySet[StatementSend]:
+    """The send log of one customer, newest first."""
+    return StatementSend.objects.filter(shop_id=shop_id, customer_id=customer_id).select_related(
+        "statement"
+    )
+
+
+def runs_for_shop(shop_id: int) -> QuerySet[StatementRun]:
+    return StatementRun.objects.filter(shop_id=shop_id).annotate(
+        item_count=Count("items"),
+        sent_count=Count("items", filter=Q(items__status=ItemStatus.SENT)),
+        failed_count=Count("items", filter=Q(items__status=ItemStatus.FAILED)),
+    )
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    total: int
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    skipped: int
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.skipped
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else self.done * 100 // self.total
+
+
+def run_progress(run: StatementRun) -> RunProgress:
+    counts = dict(
+        StatementRunItem.objects.filter(run=run)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return RunProgress(
+        total=sum(counts.values()),
+        pending=counts.get(ItemStatus.PENDING, 0),
+        sending=counts.get(ItemStatus.SENDING, 0),
+        sent=counts.get(ItemStatus.SENT, 0),
+        failed=counts.get(ItemStatus.FAILED, 0),
+        skipped=counts.get(ItemStatus.SKIPPED, 0),
+    )
+
+
+def run_problems(run: StatementRun) -> QuerySet[StatementRunItem]:
+    """Items a person should look at: failed, skipped, or left sending by a stopped worker."""
+    return (
+        StatementRunItem.objects.filter(run=run)
+        .filter(status__in=[ItemStatus.FAILED, ItemStatus.SKIPPED, ItemStatus.SENDING])
+        .select_related("account__customer")
+        .order_by("id")
+    )
+
+
+class PaymentState:
+    PAYABLE = "payable"
+    PENDING = "pending"
+    PAID = "paid"
+    SETTLED = "settled"
+    NOTHING_DUE = "nothing_due"
+    TOO_LARGE = "too_large"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class StatementPayment:
+    """Where a statement stands for paying online, and what a payment did."""
+
+    state: str
+    message: StrOrPromise
+    checkout: Checkout | None = None
+    paid_amount: int = 0
+    applied_to_statement: int = 0
+    applied_elsewhere: int = 0
+    left_as_credit: int = 0
+
+    @property
+    def can_pay(self) -> bool:
+        return self.state in {PaymentState.PAYABLE, PaymentState.PENDING}
+
+
+def _statement_charge_ids(statement: Statement) -> list[int]:
+    return [
+        pk
+        for pk in statement.lines.filter(kind=LineKind.CHARGE).values_list("charge_id", flat=True)
+        if pk is not None
+    ]
+
+
+def payment_state(statement: Statement) -> StatementPayment:
+    checkout = live_checkout(shop_id=statement.shop_id, reference=statement.payment_reference)
+    if checkout is not None and checkout.status == CheckoutStatus.APPROVED:
+        return _paid(statement, checkout)
+    if statement.amount_due == 0:
+        return StatementPayment(PaymentState.NOTHING_DUE, _("Nothing is due on this statement."))
+    charge_ids = _statement_charge_ids(statement)
+    still_open = Charge.objects.filter(pk__in=charge_ids, open_amount__gt=0).exists()
+    if not still_open:
+        return StatementPayment(
+            PaymentState.SETTLED,
+            _("The invoices on this statement have been paid since it was sent. Thank you."),
+        )
+    shop = Shop.objects.get(pk=statement.shop_id)
+    if statement.amount_due > shop.online_payment_max:
+        return StatementPayment(
+            PaymentState.TOO_LARGE,
+            _(
+                "This amount is above what can be paid online. Please contact the shop to pay "
+                "it another way."
+            ),
+        )
+    if online_provider_for(statement.shop_id) is None:
+        return StatementPayment(
+            PaymentState.UNAVAILABLE, _("This shop does not take payments online.")
+        )
+    if checkout is not None:
+        return StatementPayment(
+            PaymentState.PENDING, _("A payment has been started for this statement."), checkout
+        )
+    return StatementPayment(PaymentState.PAYABLE, _("You can pay this statement online."))
+
+
+def _paid(statement: Statement, checkout: Checkout) -> StatementPayment:
+    charge_ids = set(_statement_charge_ids(statement))
+    to_statement = elsewhere = 0
+    left = 0
+    if checkout.credit_id is not None:
+        rows = (
+            Allocation.objects.filter(credit_id=checkout.credit_id)
+            .values_list("charge_id")
+            .annotate(total=Sum("amount"))
+            .values_list("charge_id", "total")
+        )
+        for charge_id, total in rows:
+            if charge_id in charge_ids:
+                to_statement += total
+            else:
+                elsewhere += total
+        left = checkout.amount - to_statement - elsewhere
+    if to_statement == checkout.amount:
+        message = _("This statement is paid. Thank you.")
+    else:
+        message = _(
+            "This statement is paid. Part of the invoices had already been paid in the "
+            "meantime: what was not needed for them has been applied to your other invoices "
+            "or kept as credit on your account."
+        )
+    return StatementPayment(
+        PaymentState.PAID,
+        message,
+        checkout=checkout,
+        paid_amount=checkout.amount,
+        applied_to_statement=to_statement,
+        applied_elsewhere=elsewhere,
+        left_as_credit=left,
+    )
