@@ -231,7 +231,7 @@ def test_account_tab_query_count_is_pinned(
         )
 
     # session, user, membership; account; opening balance; movements in range; payment modes.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = owner_client.get(_tab(account))
     assert len(response.context["lines"]) == movements * 2
 
