@@ -230,7 +230,8 @@ def test_account_tab_query_count_is_pinned(
             account=account, amount=5_00, mode="cash", idempotency_key=key(), actor=None
         )
 
-    # session, user, membership; account; opening balance; movements in range; payment modes; the statements panel's send log.
+    # session, user, membership; account; opening balance; movements in range; payment modes;
+    # the statements panel's send log.
     with django_assert_num_queries(8):
         response = owner_client.get(_tab(account))
     assert len(response.context["lines"]) == movements * 2
