@@ -1,4 +1,47 @@
+"""Payment modes and the settlement of invoices by mode.
+
+Settling an invoice is one business event and one transaction: the customer's account row is
+locked first (as every ledger service does), the invoice's charge is checked, the money is
+written by the ledger (`record_payment` earmarked to the charge, or `allocate` of the credits
+already on the account for "deducted from the account"), and the `Settlement` row records which
+ledger document it was. A settlement is corrected only by a reversal (`reverse_entry` of its
+payment, or `unallocate` of what it deducted), with a reason; the row then points at it.
+A refusal (amount not above zero, mode not accepted, invoice reversed, tracking off) raises
+before anything is written, or rolls back what was.
+"""
+
+import datetime as dt
+import re
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.audit.services import record_event
+from ardoise.core.money import MoneyError, require_minor
+from ardoise.invoicing.errors import (
+    InvoiceVoid,
+    ModeNotAccepted,
+    NothingToDeduct,
+    PaymentTrackingDisabled,
+    SettlementAlreadyReversed,
+    SettlementChanged,
+)
+from ardoise.invoicing.models import Invoice, Settlement, SettlementStatus
+from ardoise.ledger import services as ledger
+from ardoise.ledger.errors import (
+    IdempotencyConflict,
+    InvalidAmount,
+    InvalidPaymentMode,
+    ReasonRequired,
+)
+from ardoise.ledger.models import Account, Allocation, Charge, ChargeStatus, Credit, CreditStatus
 from ardoise.payments.models import BuiltInMode, PaymentMode
+from ardoise.shops.models import Shop, User
+
+ACCOUNT = BuiltInMode.ACCOUNT.value
 
 
 def install_built_in_modes(*, shop_id: int) -> list[PaymentMode]:
@@ -10,3 +53,337 @@ def install_built_in_modes(*, shop_id: int) -> list[PaymentMode]:
         if code not in existing
     ]
     return PaymentMode.objects.bulk_create(modes)
+
+
+def accepted_modes(shop_id: int) -> list[PaymentMode]:
+    return list(PaymentMode.objects.for_shop(shop_id).accepted())
+
+
+def add_payment_mode(*, shop_id: int, label: str, actor: User | None) -> PaymentMode:
+    """A shop's own mode ("Titres-restaurant"), accepted, after the others."""
+    label = label.strip()[:60]
+    code = re.sub(r"[^a-z0-9_]", "_", slugify(label).replace("-", "_"))[:24].strip("_")
+    if not label or not code:
+        raise InvalidPaymentMode()
+    with transaction.atomic():
+        existing = set(PaymentMode.objects.filter(shop_id=shop_id).values_list("code", flat=True))
+        base, number = code, 2
+        while code in existing:
+            code, number = f"{base}_{number}", number + 1
+        mode = PaymentMode.objects.create(
+            shop_id=shop_id,
+            code=code,
+            custom_label=label,
+            is_built_in=False,
+            position=len(existing),
+        )
+        record_event(
+            shop_id=shop_id,
+            actor_id=actor.pk if actor else None,
+            action="payments.mode.added",
+            target=mode,
+            data={"code": code, "label": label},
+        )
+    return mode
+
+
+def update_invoice_settings(
+    *,
+    shop: Shop,
+    actor: User | None,
+    payment_tracking_enabled: bool,
+    payment_terms_days: int,
+    default_payment_mode: str,
+    accepted: list[str],
+    identity: dict[str, str],
+) -> Shop:
+    """Settings → Invoices: tracking on or off, terms, accepted modes, the default mode, and the
+    seller's identity printed on invoices. The default mode must be one of the accepted ones."""
+    allowed_identity = {"legal_name", "siret", "vat_number", "address"}
+    if set(identity) - allowed_identity:
+        raise TypeError(f"unknown identity fields: {sorted(set(identity) - allowed_identity)}")
+    with transaction.atomic():
+        modes = list(PaymentMode.objects.select_for_update().filter(shop_id=shop.pk))
+        codes = {mode.code for mode in modes}
+        if not set(accepted) <= codes or default_payment_mode not in accepted:
+            raise ModeNotAccepted()
+        for mode in modes:
+            mode.is_accepted = mode.code in accepted
+        PaymentMode.objects.bulk_update(modes, ["is_accepted"])
+        shop.payment_tracking_enabled = payment_tracking_enabled
+        shop.payment_terms_days = payment_terms_days
+        shop.default_payment_mode = default_payment_mode
+        for field, value in identity.items():
+            setattr(shop, field, value.strip())
+        shop.save(
+            update_fields=[
+                "payment_tracking_enabled",
+                "payment_terms_days",
+                "default_payment_mode",
+                *identity,
+            ]
+        )
+        record_event(
+            shop_id=shop.pk,
+            actor_id=actor.pk if actor else None,
+            action="payments.invoice_settings.changed",
+            target=shop,
+            data={
+                "tracking": payment_tracking_enabled,
+                "terms": payment_terms_days,
+                "default": default_payment_mode,
+                "accepted": sorted(accepted),
+            },
+        )
+    return shop
+
+
+# --- Settlement -------------------------------------------------------------------------------
+
+
+def _positive(amount: object) -> int:
+    try:
+        value = require_minor(amount)
+    except MoneyError as error:
+        raise InvalidAmount() from error
+    if value <= 0:
+        raise InvalidAmount()
+    return value
+
+
+def _check_mode(shop: Shop, mode: str) -> None:
+    if not shop.payment_tracking_enabled:
+        raise PaymentTrackingDisabled()
+    if not PaymentMode.objects.filter(shop_id=shop.pk, code=mode, is_accepted=True).exists():
+        raise ModeNotAccepted()
+
+
+def _lock(invoice: Invoice) -> Charge:
+    """Lock the account row, then the charge (the ledger's order); refuse a reversed invoice."""
+    Account.objects.select_for_update().get(pk=invoice.charge.account_id)
+    charge = Charge.objects.select_for_update().get(pk=invoice.charge_id)
+    if charge.status == ChargeStatus.VOID:
+        raise InvoiceVoid()
+    return charge
+
+
+def settle_invoice(
+    *,
+    invoice: Invoice,
+    mode: str,
+    amount: int,
+    actor: User | None,
+    idempotency_key: str,
+    received_on: dt.date | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> Settlement:
+    """Record how an invoice was settled.
+
+    By a payment mode: a payment of `amount` earmarked to the invoice's charge, so it settles
+    this invoice first; more than what is owed raises the customer's balance (the over-payment is
+    a credit, an "avoir"), less leaves the rest owed. Deducted from the account ("account"):
+    the customer's unapplied credits, oldest first, are allocated to the charge up to `amount`;
+    what they do not cover stays owed. Same key, same request: the first settlement comes back.
+    """
+    amount = _positive(amount)
+    shop = Shop.objects.get(pk=invoice.shop_id)
+    _check_mode(shop, mode)
+    with transaction.atomic():
+        existing = Settlement.objects.filter(shop_id=shop.pk, idempotency_key=idempotency_key)
+        if existing.exists():
+            settlement = existing.get()
+            if (settlement.invoice_id, settlement.mode) != (invoice.pk, mode):
+                raise IdempotencyConflict()
+            return settlement
+        charge = _lock(invoice)
+        credit: Credit | None = None
+        sources: list[list[int]] = []
+        if mode == ACCOUNT:
+            sources = _deduct(charge, amount, actor=actor, idempotency_key=idempotency_key)
+            amount = applied = sum(part for _, part in sources)
+        else:
+            credit = ledger.record_payment(
+                account=charge.account,
+                amount=amount,
+                mode=mode,
+                reference=invoice.number,
+                earmark=f"charge:{charge.pk}",
+                received_on=received_on,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                actor=actor,
+            )
+            applied = (
+                Allocation.objects.filter(credit=credit, charge=charge).aggregate(
+                    total=Sum("amount")
+                )["total"]
+                or 0
+            )
+        settlement = Settlement.objects.create(
+            shop_id=shop.pk,
+            invoice=invoice,
+            mode=mode,
+            amount=amount,
+            applied_amount=applied,
+            credit=credit,
+            sources=sources,
+            received_on=credit.received_on if credit else (received_on or timezone.localdate()),
+            idempotency_key=idempotency_key,
+            actor=actor,
+        )
+        record_event(
+            shop_id=shop.pk,
+            actor_id=actor.pk if actor else None,
+            action="payments.invoice.settled",
+            target=settlement,
+            data={"invoice": invoice.number, "mode": mode, "amount": amount, "applied": applied},
+        )
+    return settlement
+
+
+def _deduct(
+    charge: Charge, amount: int, *, actor: User | None, idempotency_key: str
+) -> list[list[int]]:
+    wanted = min(amount, charge.open_amount)
+    credits = list(
+        Credit.objects.select_for_update()
+        .filter(account_id=charge.account_id, status=CreditStatus.ACTIVE, unapplied_amount__gt=0)
+        .order_by("id")
+    )
+    sources: list[list[int]] = []
+    for credit in credits:
+        if wanted == 0:
+            break
+        part = min(wanted, credit.unapplied_amount)
+        ledger.allocate(
+            credit=credit,
+            charge=charge,
+            amount=part,
+            idempotency_key=f"{idempotency_key}:{credit.pk}",
+            actor=actor,
+        )
+        sources.append([credit.pk, part])
+        wanted -= part
+    if not sources:
+        raise NothingToDeduct()
+    return sources
+
+
+def reverse_settlement(
+    *, settlement: Settlement, reason: str, actor: User | None, idempotency_key: str
+) -> Settlement:
+    """Correct a settlement: reverse its payment (`reverse_entry`), or release what it deducted
+    from the account (`unallocate`); the row keeps the reason and points at the reversal."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    with transaction.atomic():
+        Account.objects.select_for_update().get(pk=settlement.invoice.charge.account_id)
+        locked = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        if locked.status != SettlementStatus.ACTIVE:
+            raise SettlementAlreadyReversed()
+        if locked.credit is not None:
+            locked.reversal_entry = ledger.reverse_entry(
+                entry=locked.credit.entry,
+                reason=reason,
+                idempotency_key=idempotency_key,
+                actor=actor,
+            )
+        else:
+            _release(locked, actor=actor, idempotency_key=idempotency_key)
+        locked.status = SettlementStatus.REVERSED
+        locked.reversed_at = timezone.now()
+        locked.reversal_reason = reason
+        locked.save(update_fields=["status", "reversed_at", "reversal_reason", "reversal_entry"])
+        record_event(
+            shop_id=locked.shop_id,
+            actor_id=actor.pk if actor else None,
+            action="payments.settlement.reversed",
+            target=locked,
+            data={"reason": reason, "amount": locked.amount, "mode": locked.mode},
+        )
+    return locked
+
+
+def _release(settlement: Settlement, *, actor: User | None, idempotency_key: str) -> None:
+    charge = settlement.invoice.charge
+    for credit_id, part in settlement.sources:
+        allocated = (
+            Allocation.objects.filter(credit_id=credit_id, charge=charge).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+        amount = min(part, allocated)  # a reversed invoice already released its allocations
+        if amount > 0:
+            ledger.unallocate(
+                credit=Credit.objects.get(pk=credit_id),
+                charge=charge,
+                amount=amount,
+                idempotency_key=f"{idempotency_key}:{credit_id}",
+                actor=actor,
+            )
+
+
+def cell_state(invoice: Invoice, mode: str) -> tuple[int, int]:
+    """What the Payments page shows in one cell: the amount settled by `mode`, and its version
+    (the id of the latest active settlement, 0 when none) that a change must name."""
+    active = list(
+        Settlement.objects.filter(
+            invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE
+        ).values_list("pk", "amount")
+    )
+    return sum(amount for _, amount in active), max((pk for pk, _ in active), default=0)
+
+
+def set_settled_amount(
+    *,
+    invoice: Invoice,
+    mode: str,
+    amount: int,
+    version: int,
+    actor: User | None,
+    idempotency_key: str,
+) -> Settlement | None:
+    """The Payments page: the amount typed in a cell (invoice x mode) becomes what was settled.
+
+    The same amount again writes nothing. Another amount reverses the cell's active settlements
+    (never an UPDATE of money) and, above zero, records a new one, in one transaction. `version`
+    is the cell's version the page showed: if someone changed it meanwhile, the change is
+    refused rather than applied on top.
+    """
+    try:
+        amount = require_minor(amount)
+    except MoneyError as error:
+        raise InvalidAmount() from error
+    if amount < 0:
+        raise InvalidAmount()
+    shop = Shop.objects.get(pk=invoice.shop_id)
+    _check_mode(shop, mode)
+    with transaction.atomic():
+        _lock(invoice)
+        active = list(
+            Settlement.objects.select_for_update()
+            .filter(invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE)
+            .order_by("id")
+        )
+        if sum(row.amount for row in active) == amount:
+            return None
+        if max((row.pk for row in active), default=0) != version:
+            raise SettlementChanged()
+        for row in active:
+            reverse_settlement(
+                settlement=row,
+                reason=str(_("Corrected on the Payments page")),
+                actor=actor,
+                idempotency_key=f"{idempotency_key}:reverse:{row.pk}",
+            )
+        if amount == 0:
+            return None
+        return settle_invoice(
+            invoice=invoice,
+            mode=mode,
+            amount=amount,
+            actor=actor,
+            idempotency_key=f"{idempotency_key}:settle",
+        )
