@@ -31,18 +31,22 @@ def invoice_settings(request: MemberRequest) -> HttpResponse:
     form = InvoiceSettingsForm(request.POST or None, initial=initial, modes=modes)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        accepted = list(data["accepted"])
         try:
             if data["new_mode"]:
-                payments.add_payment_mode(
-                    shop_id=shop.pk, label=data["new_mode"], actor=request.user
-                )  # type: ignore[arg-type]
+                mode = payments.add_payment_mode(
+                    shop_id=shop.pk,
+                    label=data["new_mode"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+                accepted.append(mode.code)
             payments.update_invoice_settings(
                 shop=shop,
                 actor=request.user,  # type: ignore[arg-type]
                 payment_tracking_enabled=data["payment_tracking_enabled"],
                 payment_terms_days=data["payment_terms_days"],
                 default_payment_mode=data["default_payment_mode"],
-                accepted=data["accepted"],
+                accepted=accepted,
                 identity={field: data[field] for field in IDENTITY},
             )
         except LedgerError as error:

@@ -39,3 +39,19 @@ def recent_sales(customer: Any, limit: int = 8) -> list[Any]:
     from ardoise.invoicing.selectors import recent_orders_for_customer
 
     return recent_orders_for_customer(customer.shop_id, customer.pk, limit)
+
+
+@register.filter
+def unit_price(value: Any, currency: str = "EUR") -> str:
+    """A unit price with 2 to 4 decimals in the reader's locale (weighed goods: `4,1250 €`)."""
+    from decimal import Decimal
+
+    from babel.numbers import format_currency
+    from django.utils.translation import get_language, to_locale
+
+    if value in (None, ""):
+        return ""
+    locale = to_locale(get_language() or "fr")
+    return str(
+        format_currency(Decimal(value), currency, locale=locale, decimal_quantization=False)
+    )
