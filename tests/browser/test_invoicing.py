@@ -82,16 +82,16 @@ def test_three_payments_typed_on_the_payments_page_then_exported(page, shop_acco
     ]
     sign_in(page, owner_of(shop))
     page.goto(f"/sales/payments/?week={invoices[0].issued_on.isoformat()}")
-    for invoice, mode, amount in [
-        (invoices[0], "cash", "10"),
-        (invoices[1], "cheque", "20"),
-        (invoices[2], "cash", "35"),
-    ]:
+    typed = [
+        (invoices[0], "cash", "10", "10,00"),
+        (invoices[1], "cheque", "20", "20,00"),
+        (invoices[2], "cash", "35", "45,00"),  # the cash total after this cell
+    ]
+    for invoice, mode, amount, mode_total in typed:
         page.fill(f"#amount-{invoice.pk}-{mode}", amount)
-        page.keyboard.press("Tab")  # change: the row is saved in place
+        page.keyboard.press("Tab")  # "change": HTMX saves the row and redraws the table
         page.wait_for_function(
-            f"document.querySelector('#amount-{invoice.pk}-{mode}').value !== '' && "
-            f"document.querySelector('[data-total={mode}]').innerText.startsWith('{ {'cash': '10' if invoice == invoices[0] else '45', 'cheque': '20'}[mode] }')"
+            f"document.querySelector('[data-total={mode}]').innerText.startsWith('{mode_total}')"
         )
     totals = {
         mode: page.locator(f"[data-total={mode}]").inner_text().replace("\xa0", " ")
