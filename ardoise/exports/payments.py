@@ -1,8 +1,5 @@
 """Payments received, as XLSX: a row per payment, read in chunks, written in constant memory."""
 
-from collections.abc import Iterator
-from typing import Any
-
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from xlsxwriter.workbook import Workbook
@@ -66,17 +63,24 @@ def write_payments(
 ) -> int:
     """One sheet, a row per payment (oldest first) and a total; returns the number of rows."""
     sheet = SheetWriter(workbook, _("Payments received"), _columns(), currency=currency)
-    total = 0
-
-    def rows() -> Iterator[tuple[Any, ...]]:
-        nonlocal total
-        query = credits.order_by("received_on", "id").values_list(*FIELDS)
-        for received_on, name, number, mode, reference, amount in query.iterator(
-            chunk_size=chunk_size
-        ):
-            total += amount
-            yield received_on, name, number, labels.get(mode, mode), reference, amount
-
-    count = sheet.extend(rows())
+    # The hot loop of large exports: typed writes called directly, one row per payment.
+    date_format, money = sheet.formats[Kind.DATE], sheet.formats[Kind.MONEY]
+    write_date, write_text = sheet.sheet.write_datetime, sheet.sheet.write_string
+    write_number = sheet.sheet.write_number
+    query = credits.order_by("received_on", "id").values_list(*FIELDS)
+    total, row = 0, 0
+    for row, (received_on, name, number, mode, reference, amount) in enumerate(
+        query.iterator(chunk_size=chunk_size), start=1
+    ):
+        write_date(row, 0, received_on, date_format)
+        write_text(row, 1, name)
+        if number:
+            write_text(row, 2, number)
+        write_text(row, 3, labels.get(mode, mode))
+        if reference:
+            write_text(row, 4, reference)
+        write_number(row, 5, amount / 100, money)
+        total += amount
+    sheet.row = row + 1
     sheet.total_row(_("Total"), {5: total})
-    return count
+    return row

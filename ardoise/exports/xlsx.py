@@ -59,7 +59,7 @@ class SheetWriter:
     ) -> None:
         self.sheet: Worksheet = workbook.add_worksheet(name[:31])
         header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEF1F4"})
-        formats = {
+        self.formats = formats = {
             Kind.DATE: workbook.add_format({"num_format": DATE_FORMAT}),
             Kind.MONEY: workbook.add_format({"num_format": money_format(currency)}),
             Kind.INTEGER: workbook.add_format({"num_format": "0"}),
