@@ -2,5 +2,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("exports/", include("ardoise.exports.urls")),
     path("", include("ardoise.staff.urls")),
 ]

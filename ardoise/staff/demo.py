@@ -295,7 +295,7 @@ def _sale(
     index: int,
     number: int,
 ) -> None:
-    """An order every week or few, delivered, then settled by a mode; a few debtors, a few over their limit."""
+    """An order, delivered, then settled by a mode; a few debtors, a few over their limit."""
     profile = index % 8  # 0: over limit, 1-2: in debt, 3: prepaid, others: up to date
     if profile == 3 and number == 0:
         ledger.record_top_up(

@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 
 from ardoise.invoicing import services as invoicing
 from ardoise.invoicing.models import Invoice, Settlement
-from ardoise.ledger.models import Account
 from ardoise.shops.models import RoleKind, User
 from tests.factories import PASSWORD, make_account, make_member, make_shop, owner_of
 from tests.invoicing.builders import line, make_invoice
@@ -105,7 +104,7 @@ def test_three_payments_typed_on_the_payments_page_then_exported(page, shop_acco
     page.check("#select-all")
     with page.expect_download() as download_info:
         page.click("#export")
-    content = open(download_info.value.path(), "rb").read()
+    content = download_info.value.path().read_bytes()
     rows = list(
         load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(min_row=2, values_only=True)
     )

@@ -193,7 +193,7 @@ def test_exports_page_streams_the_workbook(sales) -> None:
     shop, _ = sales
     client = client_for(owner_of(shop))
     today = timezone.localdate().isoformat()
-    response = client.get(reverse("staff:exports"), {"start": today, "end": today})
+    response = client.get(reverse("exports:sales_by_mode"), {"start": today, "end": today})
     assert response.status_code == 200
     assert response.streaming
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))

@@ -1,7 +1,6 @@
 """The Payments page: one week, a row per invoice and per payment received, a column per accepted
 mode where amounts are typed in place (HTMX posts one row; without JavaScript, Save posts all)."""
 
-import datetime as dt
 import hashlib
 
 from django.contrib import messages
@@ -13,14 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ardoise.core.money import MoneyError
-from ardoise.exports.payments import selected_payments, write_payments
-from ardoise.exports.xlsx import xlsx_response
 from ardoise.invoicing import selectors
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger.errors import LedgerError
 from ardoise.payments import services as payments
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, member_required, require
+from ardoise.staff.access import MemberRequest, member_required
 from ardoise.staff.sales.forms import new_key, parse_amount
 
 Errors = dict[tuple[int, str], str]
@@ -107,21 +104,3 @@ def _not_found() -> list[Invoice]:
     from django.http import Http404
 
     raise Http404("no such invoice in this shop")
-
-
-@require_POST
-@member_required(Permission.PAYMENTS_RECORD)
-def payments_export(request: MemberRequest) -> HttpResponse:
-    require(request.membership, Permission.EXPORTS_RUN)
-    shop = request.membership.shop
-    credits = selected_payments(
-        shop.pk,
-        invoice_ids=[int(v) for v in request.POST.getlist("invoice") if v.isdigit()],
-        credit_ids=[int(v) for v in request.POST.getlist("credit") if v.isdigit()],
-    )
-    labels = {mode.code: mode.label for mode in payments.accepted_modes(shop.pk)}
-    name = f"payments-{request.POST.get('week') or dt.date.today().isoformat()}.xlsx"
-    return xlsx_response(
-        lambda workbook: write_payments(workbook, credits, labels=labels, currency=shop.currency),
-        name,
-    )

@@ -6,8 +6,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ardoise.exports.sales import write_sales_by_mode
-from ardoise.exports.xlsx import xlsx_response
 from ardoise.ledger.errors import LedgerError
 from ardoise.payments import services as payments
 from ardoise.payments.models import PaymentMode
@@ -62,24 +60,7 @@ def invoice_settings(request: MemberRequest) -> HttpResponse:
 
 @member_required(Permission.EXPORTS_RUN)
 def exports(request: MemberRequest) -> HttpResponse:
-    shop = request.membership.shop
+    """The page; the workbook itself is streamed by `exports:sales_by_mode`."""
     today = timezone.localdate()
-    form = DateRangeForm(
-        request.GET if "start" in request.GET else None,
-        initial={"start": today.replace(day=1), "end": today},
-    )
-    if form.is_bound and form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        labels = {mode.code: mode.label for mode in payments.accepted_modes(shop.pk)}
-        return xlsx_response(
-            lambda workbook: write_sales_by_mode(
-                workbook,
-                shop_id=shop.pk,
-                start=start,
-                end=end,
-                labels=labels,
-                currency=shop.currency,
-            ),
-            f"sales-by-mode-{start.isoformat()}-{end.isoformat()}.xlsx",
-        )
+    form = DateRangeForm(initial={"start": today.replace(day=1), "end": today})
     return render(request, "staff/sales/exports.html", {"form": form, "nav": "settings"})

@@ -23,7 +23,6 @@ urlpatterns = [
     ),
     path("payments/", payments.payments_week, name="payments_week"),
     path("payments/rows/<int:invoice_id>/", payments.payments_row, name="payments_row"),
-    path("payments/export/", payments.payments_export, name="payments_export"),
     path("settings/invoices/", settings.invoice_settings, name="invoice_settings"),
     path("settings/exports/", settings.exports, name="exports"),
 ]

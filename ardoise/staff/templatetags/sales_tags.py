@@ -52,6 +52,4 @@ def unit_price(value: Any, currency: str = "EUR") -> str:
     if value in (None, ""):
         return ""
     locale = to_locale(get_language() or "fr")
-    return str(
-        format_currency(Decimal(value), currency, locale=locale, decimal_quantization=False)
-    )
+    return str(format_currency(Decimal(value), currency, locale=locale, decimal_quantization=False))

@@ -48,7 +48,13 @@ def _urls(invoice: Invoice, order_id: int, product: Product, settlement_id: int)
         ("post", reverse("staff:settlement_reverse", args=[settlement_id]), "accounts.reverse"),
         ("get", reverse("staff:payments_week"), "payments.record"),
         ("post", reverse("staff:payments_row", args=[invoice.pk]), "payments.record"),
-        ("post", reverse("staff:payments_export"), "exports.run"),
+        ("post", reverse("exports:payments"), "exports.run"),
+        ("post", reverse("exports:payments"), "payments.record"),
+        (
+            "get",
+            reverse("exports:sales_by_mode") + "?start=2026-01-01&end=2026-01-31",
+            "exports.run",
+        ),
         ("get", reverse("staff:invoice_settings"), "settings.manage"),
         ("get", reverse("staff:exports"), "exports.run"),
     ]
@@ -64,11 +70,12 @@ def objects(account: Account, invoice: Invoice, tomatoes: Product) -> tuple:
 
 
 def test_each_view_refuses_a_role_without_its_permission(shop: Shop, objects: tuple) -> None:
-    statuses = {}
-    for method, url, permission in _urls(*objects):
-        client = client_without(shop, permission)
-        statuses[url] = getattr(client, method)(url).status_code
-    assert set(statuses.values()) == {403}, statuses
+    statuses = [
+        (url, permission, getattr(client_without(shop, permission), method)(url).status_code)
+        for method, url, permission in _urls(*objects)
+    ]
+    assert len(statuses) == 20
+    assert {status for _, _, status in statuses} == {403}, statuses
 
 
 def test_refund_needs_one_of_the_two_refund_permissions(shop: Shop, invoice: Invoice) -> None:

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from ardoise.invoicing.models import (
@@ -273,7 +274,7 @@ def test_payments_row_typed_twice_posts_once(owner_client: Client, invoice: Invo
         reverse("staff:payments_row", args=[invoice.pk]) + f"?week={invoice.issued_on.isoformat()}"
     )
     row = {
-        "key-%d" % invoice.pk: key(),
+        f"key-{invoice.pk}": key(),
         f"version-{invoice.pk}-cash": "0",
         f"amount-{invoice.pk}-cash": "25,00",
     }
@@ -292,8 +293,18 @@ def test_payments_export_downloads_the_selected_payments(
         invoice=invoice, mode="cash", amount=60_00, actor=None, idempotency_key=key()
     )
     response = owner_client.post(
-        reverse("staff:payments_export"), {"invoice": [invoice.pk], "week": "2026-W01"}
+        reverse("exports:payments"), {"invoice": [invoice.pk], "week": "2026-W01"}
     )
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="payments-2026-W01.xlsx"'
     assert b"".join(response.streaming_content)[:2] == b"PK"
+
+
+def test_payments_export_ignores_another_shops_rows(other_client: Client, invoice: Invoice) -> None:
+    payments.settle_invoice(
+        invoice=invoice, mode="cash", amount=60_00, actor=None, idempotency_key=key()
+    )
+    response = other_client.post(reverse("exports:payments"), {"invoice": [invoice.pk]})
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert rows == [("Total", None, None, None, None, 0)]
