@@ -10,6 +10,7 @@ out. Invoices are read in chunks of ids, with their allocations for that chunk o
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -41,7 +42,8 @@ def invoices_in_range(shop_id: int, start: dt.date, end: dt.date) -> QuerySet[In
     )
 
 
-def _split(charge_ids: list[int] | QuerySet[Charge]) -> dict[int, dict[str, int]]:
+def _split(charge_ids: Any) -> dict[int, dict[str, int]]:
+    """Amounts that settled each charge, by mode; `charge_ids` is a list or a subquery."""
     split: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     rows = (
         Allocation.objects.filter(charge_id__in=charge_ids)

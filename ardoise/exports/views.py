@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase
 from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.exports.access import export_permission_required
@@ -25,7 +25,7 @@ def _ids(values: list[str]) -> list[int]:
 
 @require_POST
 @export_permission_required(Permission.PAYMENTS_RECORD, Permission.EXPORTS_RUN)
-def payments(request: HttpRequest, membership: Membership) -> HttpResponse:
+def payments(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     """The payments received by the rows checked on the Payments page."""
     shop = membership.shop
     credits = selected_payments(
@@ -48,7 +48,7 @@ class _Range(forms.Form):
 
 @require_GET
 @export_permission_required(Permission.EXPORTS_RUN)
-def sales_by_mode(request: HttpRequest, membership: Membership) -> HttpResponse:
+def sales_by_mode(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     form = _Range(request.GET)
     if not form.is_valid() or form.cleaned_data["end"] < form.cleaned_data["start"]:
         return HttpResponseBadRequest("start and end dates are required, start first")

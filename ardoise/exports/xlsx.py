@@ -123,7 +123,7 @@ def _minor_to_number(minor: int) -> float:
     return minor / 100
 
 
-def xlsx_response(write: Callable[[Workbook], None], filename: str) -> FileResponse:
+def xlsx_response(write: Callable[[Workbook], object], filename: str) -> FileResponse:
     """Write the workbook to an anonymous temporary file and stream it as a download."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by FileResponse
     workbook = open_workbook(handle)

@@ -37,7 +37,7 @@ class MoneyField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 10}))
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         value = super().clean(value)
         if value in (None, ""):
             return None
@@ -83,7 +83,7 @@ class SaleForm(forms.Form):
         self, *args: Any, customers: list[tuple[int, str]], products: list[Product], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = [("", "—"), *customers]
+        self.fields["customer"].choices = [("", "—"), *customers]  # type: ignore[attr-defined]
         self.products = {product.name.casefold(): product for product in products}
         self.lines: list[LineInput] = []
         self.line_errors: dict[int, str] = {}
@@ -158,7 +158,7 @@ class SettlementForm(forms.Form):
 
     def __init__(self, *args: Any, modes: list[PaymentMode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = mode_choices(modes)
+        self.fields["mode"].choices = mode_choices(modes)  # type: ignore[attr-defined]
 
 
 class ReasonForm(forms.Form):
@@ -185,8 +185,8 @@ class RefundForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.line_amounts = line_amounts
-        self.fields["lines"].choices = [(key, key) for key in line_amounts]
-        self.fields["mode"].choices = modes
+        self.fields["lines"].choices = [(key, key) for key in line_amounts]  # type: ignore[attr-defined]
+        self.fields["mode"].choices = modes  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -224,8 +224,8 @@ class InvoiceSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, modes: list[PaymentMode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accepted"].choices = mode_choices(modes)
-        self.fields["default_payment_mode"].choices = mode_choices(modes)
+        self.fields["accepted"].choices = mode_choices(modes)  # type: ignore[attr-defined]
+        self.fields["default_payment_mode"].choices = mode_choices(modes)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
