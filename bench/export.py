@@ -64,7 +64,7 @@ def _row(number: int) -> tuple[dt.date, str, str, str, str, int]:
     return (
         START + dt.timedelta(days=(number - 1) % 365),
         f"Client {customer:05d}",
-        f"2025-{number:06d}",
+        f"2025-{number:07d}",
         LABELS[MODES[(number - 1) % 4]],
         f"REF-{number}",
         1_00 + (number * 7919) % 50_000,
@@ -147,7 +147,7 @@ def _attach_invoices(shop_id: int, rows: int) -> None:
         "INSERT INTO ledger_charge (shop_id, account_id, entry_id, kind, reference, description, "
         "earmark, issued_on, net_amount, vat_amount, total, open_amount, credited_amount, "
         "credited_vat_amount, status, created_at) SELECT %(shop)s, c.account_id, s.entry_id, "
-        "'invoice', '2025-' || lpad(s.g::text, 6, '0'), '', '', c.received_on, c.amount, 0, "
+        "'invoice', '2025-' || lpad(s.g::text, 7, '0'), '', '', c.received_on, c.amount, 0, "
         "c.amount, 0, 0, 0, 'paid', now() FROM bench_sales s "
         "JOIN bench_numbers n ON n.g = s.g JOIN ledger_credit c ON c.id = n.credit_id",
         "INSERT INTO invoicing_order (shop_id, customer_id, account_id, status, ordered_on, note, "
