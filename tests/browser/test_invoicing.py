@@ -87,11 +87,14 @@ def test_three_payments_typed_on_the_payments_page_then_exported(page, shop_acco
         (invoices[2], "cash", "35", "45,00"),  # the cash total after this cell
     ]
     for invoice, mode, amount, mode_total in typed:
+        page.evaluate(
+            "window.settled = false; document.body.addEventListener("
+            "'htmx:afterSettle', () => { window.settled = true; }, {once: true})"
+        )
         page.fill(f"#amount-{invoice.pk}-{mode}", amount)
         page.keyboard.press("Tab")  # "change": HTMX saves the row and redraws the table
-        page.wait_for_function(
-            f"document.querySelector('[data-total={mode}]').innerText.startsWith('{mode_total}')"
-        )
+        page.wait_for_function("window.settled")  # the new table is live before the next cell
+        assert page.locator(f"[data-total={mode}]").inner_text().startswith(mode_total)
     totals = {
         mode: page.locator(f"[data-total={mode}]").inner_text().replace("\xa0", " ")
         for mode in ("cash", "cheque")
