@@ -3,5 +3,6 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("p/", include("ardoise.portal.urls")),
+    path("exports/", include("ardoise.exports.urls")),
     path("", include("ardoise.staff.urls")),
 ]

@@ -1,34 +1,47 @@
-"""Payment modes and online checkouts. Money is written only through `ledger.services`."""
+"""Payment modes and the settlement of invoices by mode.
 
-import logging
-from collections.abc import Mapping, Sequence
+Settling an invoice is one business event and one transaction: the customer's account row is
+locked first (as every ledger service does), the invoice's charge is checked, the money is
+written by the ledger (`record_payment` earmarked to the charge, or `allocate` of the credits
+already on the account for "deducted from the account"), and the `Settlement` row records which
+ledger document it was. A settlement is corrected only by a reversal (`reverse_entry` of its
+payment, or `unallocate` of what it deducted), with a reason; the row then points at it.
+A refusal (amount not above zero, mode not accepted, invoice reversed, tracking off) raises
+before anything is written, or rolls back what was.
+"""
 
-from django.db import IntegrityError, transaction
+import datetime as dt
+import re
+
+from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from ardoise.audit.services import record_event
+from ardoise.core.money import MoneyError, require_minor
+from ardoise.invoicing.errors import (
+    InvoiceVoid,
+    ModeNotAccepted,
+    NothingToDeduct,
+    PaymentTrackingDisabled,
+    SettlementAlreadyReversed,
+    SettlementChanged,
+)
+from ardoise.invoicing.models import Invoice, Settlement, SettlementStatus
 from ardoise.ledger import services as ledger
-from ardoise.ledger.models import Account, Charge
-from ardoise.payments.models import (
-    BuiltInMode,
-    Checkout,
-    CheckoutStatus,
-    OnlinePaymentSettings,
-    PaymentMode,
-    ProviderEvent,
+from ardoise.ledger.errors import (
+    IdempotencyConflict,
+    InvalidAmount,
+    InvalidPaymentMode,
+    ReasonRequired,
 )
-from ardoise.payments.providers import (
-    InvalidConfirmation,
-    PaymentProvider,
-    ProviderError,
-    get_provider,
-)
+from ardoise.ledger.models import Account, Allocation, Charge, ChargeStatus, Credit, CreditStatus
+from ardoise.payments.models import BuiltInMode, PaymentMode
+from ardoise.shops.models import Shop, User
 
-logger = logging.getLogger(__name__)
-
-
-class OnlinePaymentUnavailable(Exception):
-    """The shop takes no online payment, or the provider could not open a checkout."""
+ACCOUNT = BuiltInMode.ACCOUNT.value
 
 
 def install_built_in_modes(*, shop_id: int) -> list[PaymentMode]:
@@ -42,228 +55,335 @@ def install_built_in_modes(*, shop_id: int) -> list[PaymentMode]:
     return PaymentMode.objects.bulk_create(modes)
 
 
-# --- Online payment -----------------------------------------------------------------------------
+def accepted_modes(shop_id: int) -> list[PaymentMode]:
+    return list(PaymentMode.objects.for_shop(shop_id).accepted())
 
 
-def online_provider_for(shop_id: int) -> PaymentProvider | None:
-    """The shop's online payment provider, or None when it takes no online payment."""
-    code = (
-        OnlinePaymentSettings.objects.filter(shop_id=shop_id)
-        .values_list("provider", flat=True)
-        .first()
-    )
-    return get_provider(code) if code else None
-
-
-def set_online_provider(*, shop_id: int, provider: str, actor_id: int | None) -> None:
-    """Choose the provider of the shop's online payments ("" switches them off)."""
-    if provider:
-        get_provider(provider)
+def add_payment_mode(*, shop_id: int, label: str, actor: User | None) -> PaymentMode:
+    """A shop's own mode ("Titres-restaurant"), accepted, after the others."""
+    label = label.strip()[:60]
+    code = re.sub(r"[^a-z0-9_]", "_", slugify(label).replace("-", "_"))[:24].strip("_")
+    if not label or not code:
+        raise InvalidPaymentMode()
     with transaction.atomic():
-        OnlinePaymentSettings.objects.update_or_create(
-            shop_id=shop_id, defaults={"provider": provider}
+        existing = set(PaymentMode.objects.filter(shop_id=shop_id).values_list("code", flat=True))
+        base, number = code, 2
+        while code in existing:
+            code, number = f"{base}_{number}", number + 1
+        mode = PaymentMode.objects.create(
+            shop_id=shop_id,
+            code=code,
+            custom_label=label,
+            is_built_in=False,
+            position=len(existing),
         )
         record_event(
             shop_id=shop_id,
-            actor_id=actor_id,
-            action="payments.online_provider.changed",
-            data={"provider": provider},
+            actor_id=actor.pk if actor else None,
+            action="payments.mode.added",
+            target=mode,
+            data={"code": code, "label": label},
         )
+    return mode
 
 
-def live_checkout(*, shop_id: int, reference: str) -> Checkout | None:
-    """The pending or approved checkout for `reference`, if any (there is at most one)."""
-    return (
-        Checkout.objects.filter(shop_id=shop_id, reference=reference)
-        .filter(status__in=[CheckoutStatus.PENDING, CheckoutStatus.APPROVED])
-        .first()
-    )
-
-
-def start_checkout(
+def update_invoice_settings(
     *,
-    account: Account,
-    amount: int,
-    reference: str,
-    charge_ids: Sequence[int],
-    return_url: str,
-) -> Checkout:
-    """Open (or reuse) the one live checkout for `reference` and return it.
-
-    A second call while a checkout is pending or approved returns that checkout (two tabs pay
-    through one checkout; a paid reference cannot be paid again). The provider is called after
-    the row is committed, never inside a transaction; if it fails, the checkout is declined and
-    `OnlinePaymentUnavailable` raised.
-    """
-    provider = online_provider_for(account.shop_id)
-    if provider is None:
-        raise OnlinePaymentUnavailable()
-    try:
-        with transaction.atomic():
-            checkout = Checkout.objects.create(
-                shop_id=account.shop_id,
-                account=account,
-                provider=provider.code,
-                reference=reference,
-                amount=amount,
-                currency=account.currency,
-                charge_ids=list(charge_ids),
-                return_url=return_url,
-            )
-    except IntegrityError:
-        existing = live_checkout(shop_id=account.shop_id, reference=reference)
-        if existing is None:  # the live one ended in between: start afresh
-            return start_checkout(
-                account=account,
-                amount=amount,
-                reference=reference,
-                charge_ids=charge_ids,
-                return_url=return_url,
-            )
-        return existing
-    try:
-        session = provider.create_checkout(
-            amount=amount, currency=account.currency, reference=reference, return_url=return_url
+    shop: Shop,
+    actor: User | None,
+    payment_tracking_enabled: bool,
+    payment_terms_days: int,
+    default_payment_mode: str,
+    accepted: list[str],
+    identity: dict[str, str],
+) -> Shop:
+    """Settings → Invoices: tracking on or off, terms, accepted modes, the default mode, and the
+    seller's identity printed on invoices. The default mode must be one of the accepted ones."""
+    allowed_identity = {"legal_name", "siret", "vat_number", "address"}
+    if set(identity) - allowed_identity:
+        raise TypeError(f"unknown identity fields: {sorted(set(identity) - allowed_identity)}")
+    with transaction.atomic():
+        modes = list(PaymentMode.objects.select_for_update().filter(shop_id=shop.pk))
+        codes = {mode.code for mode in modes}
+        if not set(accepted) <= codes or default_payment_mode not in accepted:
+            raise ModeNotAccepted()
+        for mode in modes:
+            mode.is_accepted = mode.code in accepted
+        PaymentMode.objects.bulk_update(modes, ["is_accepted"])
+        shop.payment_tracking_enabled = payment_tracking_enabled
+        shop.payment_terms_days = payment_terms_days
+        shop.default_payment_mode = default_payment_mode
+        for field, value in identity.items():
+            setattr(shop, field, value.strip())
+        shop.save(
+            update_fields=[
+                "payment_tracking_enabled",
+                "payment_terms_days",
+                "default_payment_mode",
+                *identity,
+            ]
         )
-    except ProviderError as error:
-        Checkout.objects.filter(pk=checkout.pk, status=CheckoutStatus.PENDING).update(
-            status=CheckoutStatus.DECLINED, completed_at=timezone.now()
+        record_event(
+            shop_id=shop.pk,
+            actor_id=actor.pk if actor else None,
+            action="payments.invoice_settings.changed",
+            target=shop,
+            data={
+                "tracking": payment_tracking_enabled,
+                "terms": payment_terms_days,
+                "default": default_payment_mode,
+                "accepted": sorted(accepted),
+            },
         )
-        raise OnlinePaymentUnavailable() from error
-    checkout.provider_checkout_id = session.provider_checkout_id
-    checkout.redirect_url = session.redirect_url
-    checkout.save(update_fields=["provider_checkout_id", "redirect_url"])
-    return checkout
+    return shop
 
 
-def receive_confirmation(
-    *, provider_code: str, body: bytes, headers: Mapping[str, str]
-) -> ProviderEvent:
-    """Verify an inbound confirmation, store it raw, then handle it. Safe to replay.
+# --- Settlement -------------------------------------------------------------------------------
 
-    A confirmation that does not verify raises `InvalidConfirmation` and stores nothing. The
-    raw event is committed first, unique per (provider, event id); a replay finds it and its
-    handling, already done, changes nothing.
-    """
-    provider = get_provider(provider_code)
-    confirmation = provider.parse_confirmation(body=body, headers=headers)
-    checkout = Checkout.objects.filter(
-        provider=provider.code, provider_checkout_id=confirmation.provider_checkout_id
-    ).first()
+
+def _positive(amount: object) -> int:
     try:
-        with transaction.atomic():
-            event = ProviderEvent.objects.create(
-                provider=provider.code,
-                event_id=confirmation.event_id,
-                payload=body.decode("utf-8", errors="replace"),
-                signature=_signature(headers),
-                shop_id=checkout.shop_id if checkout else None,
-                checkout=checkout,
-            )
-    except IntegrityError:
-        event = ProviderEvent.objects.get(provider=provider.code, event_id=confirmation.event_id)
-    return _handle_event(
-        event_pk=event.pk,
-        status=confirmation.status,
-        amount=confirmation.amount,
-        currency=confirmation.currency,
-        provider_checkout_id=confirmation.provider_checkout_id,
-        provider_code=provider.code,
-    )
+        value = require_minor(amount)
+    except MoneyError as error:
+        raise InvalidAmount() from error
+    if value <= 0:
+        raise InvalidAmount()
+    return value
 
 
-def _signature(headers: Mapping[str, str]) -> str:
-    for name, value in headers.items():
-        if "signature" in name.lower():
-            return value[:200]
-    return ""
+def _check_mode(shop: Shop, mode: str) -> None:
+    if not shop.payment_tracking_enabled:
+        raise PaymentTrackingDisabled()
+    if not PaymentMode.objects.filter(shop_id=shop.pk, code=mode, is_accepted=True).exists():
+        raise ModeNotAccepted()
 
 
-def _handle_event(
+def _lock(invoice: Invoice) -> Charge:
+    """Lock the account row, then the charge (the ledger's order); refuse a reversed invoice."""
+    Account.objects.select_for_update().get(pk=invoice.charge.account_id)
+    charge = Charge.objects.select_for_update().get(pk=invoice.charge_id)
+    if charge.status == ChargeStatus.VOID:
+        raise InvoiceVoid()
+    return charge
+
+
+def settle_invoice(
     *,
-    event_pk: int,
-    provider_code: str,
-    provider_checkout_id: str,
-    status: str,
+    invoice: Invoice,
+    mode: str,
     amount: int,
-    currency: str,
-) -> ProviderEvent:
-    """One transaction: the checkout's outcome, the payment it records, the event handled.
+    actor: User | None,
+    idempotency_key: str,
+    received_on: dt.date | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> Settlement:
+    """Record how an invoice was settled.
 
-    Locks the event row, then the checkout row, so two deliveries of one event, or two events
-    for one checkout, are handled one after the other; only a pending checkout moves, and the
-    payment's idempotency key is the checkout, so at most one payment per checkout.
+    By a payment mode: a payment of `amount` earmarked to the invoice's charge, so it settles
+    this invoice first; more than what is owed raises the customer's balance (the over-payment is
+    a credit, an "avoir"), less leaves the rest owed. Deducted from the account ("account"):
+    the customer's unapplied credits, oldest first, are allocated to the charge up to `amount`;
+    what they do not cover stays owed. Same key, same request: the first settlement comes back.
     """
-    with transaction.atomic(durable=True):
-        event = ProviderEvent.objects.select_for_update().get(pk=event_pk)
-        if event.handled_at is not None:
-            return event
-        checkout = (
-            Checkout.objects.select_for_update()
-            .filter(provider=provider_code, provider_checkout_id=provider_checkout_id)
-            .first()
-        )
-        if checkout is None:
-            outcome = "unknown_checkout"
-        elif amount != checkout.amount or currency != checkout.currency:
-            outcome = "amount_mismatch"
-        elif checkout.status != CheckoutStatus.PENDING:
-            outcome = f"already_{checkout.status}"
-        elif status != CheckoutStatus.APPROVED:
-            outcome = "declined"
-            checkout.status = CheckoutStatus.DECLINED
-            checkout.completed_at = timezone.now()
-            checkout.save(update_fields=["status", "completed_at"])
+    amount = _positive(amount)
+    shop = Shop.objects.get(pk=invoice.shop_id)
+    _check_mode(shop, mode)
+    with transaction.atomic():
+        existing = Settlement.objects.filter(shop_id=shop.pk, idempotency_key=idempotency_key)
+        if existing.exists():
+            settlement = existing.get()
+            if (settlement.invoice_id, settlement.mode) != (invoice.pk, mode):
+                raise IdempotencyConflict()
+            return settlement
+        charge = _lock(invoice)
+        credit: Credit | None = None
+        sources: list[list[int]] = []
+        if mode == ACCOUNT:
+            sources = _deduct(charge, amount, actor=actor, idempotency_key=idempotency_key)
+            amount = applied = sum(part for _, part in sources)
         else:
-            outcome = "payment_recorded"
-            _record_checkout_payment(checkout)
-        if checkout is not None:
-            event.shop_id, event.checkout = checkout.shop_id, checkout
-        event.outcome = outcome
-        event.handled_at = timezone.now()
-        event.save(update_fields=["shop", "checkout", "outcome", "handled_at"])
-    if outcome in {"unknown_checkout", "amount_mismatch"}:
-        logger.warning("payment event %s not applied: %s", event.pk, outcome)
-    return event
-
-
-def _record_checkout_payment(checkout: Checkout) -> None:
-    account = Account.objects.get(pk=checkout.account_id)
-    by_id = {
-        charge.pk: charge
-        for charge in Charge.objects.filter(
-            shop_id=checkout.shop_id, account_id=account.pk, pk__in=checkout.charge_ids
+            credit = ledger.record_payment(
+                account=charge.account,
+                amount=amount,
+                mode=mode,
+                reference=invoice.number,
+                earmark=f"charge:{charge.pk}",
+                received_on=received_on,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                actor=actor,
+            )
+            applied = (
+                Allocation.objects.filter(credit=credit, charge=charge).aggregate(
+                    total=Sum("amount")
+                )["total"]
+                or 0
+            )
+        settlement = Settlement.objects.create(
+            shop_id=shop.pk,
+            invoice=invoice,
+            mode=mode,
+            amount=amount,
+            applied_amount=applied,
+            credit=credit,
+            sources=sources,
+            received_on=credit.received_on if credit else (received_on or timezone.localdate()),
+            idempotency_key=idempotency_key,
+            actor=actor,
         )
-    }
-    credit = ledger.record_payment(
-        account=account,
-        amount=checkout.amount,
-        mode=BuiltInMode.ONLINE,
-        idempotency_key=f"checkout:{checkout.pk}",
-        actor=None,
-        reference=checkout.reference,
-        apply_to=[by_id[pk] for pk in checkout.charge_ids if pk in by_id],
-    )
-    checkout.status = CheckoutStatus.APPROVED
-    checkout.credit = credit
-    checkout.completed_at = timezone.now()
-    checkout.save(update_fields=["status", "credit", "completed_at"])
-    record_event(
-        shop_id=checkout.shop_id,
-        actor_id=None,
-        action="payments.checkout.approved",
-        target=checkout,
-        data={"amount": checkout.amount, "credit": credit.pk, "reference": checkout.reference},
-    )
+        record_event(
+            shop_id=shop.pk,
+            actor_id=actor.pk if actor else None,
+            action="payments.invoice.settled",
+            target=settlement,
+            data={"invoice": invoice.number, "mode": mode, "amount": amount, "applied": applied},
+        )
+    return settlement
 
 
-__all__ = [
-    "InvalidConfirmation",
-    "OnlinePaymentUnavailable",
-    "install_built_in_modes",
-    "live_checkout",
-    "online_provider_for",
-    "receive_confirmation",
-    "set_online_provider",
-    "start_checkout",
-]
+def _deduct(
+    charge: Charge, amount: int, *, actor: User | None, idempotency_key: str
+) -> list[list[int]]:
+    wanted = min(amount, charge.open_amount)
+    credits = list(
+        Credit.objects.select_for_update()
+        .filter(account_id=charge.account_id, status=CreditStatus.ACTIVE, unapplied_amount__gt=0)
+        .order_by("id")
+    )
+    sources: list[list[int]] = []
+    for credit in credits:
+        if wanted == 0:
+            break
+        part = min(wanted, credit.unapplied_amount)
+        ledger.allocate(
+            credit=credit,
+            charge=charge,
+            amount=part,
+            idempotency_key=f"{idempotency_key}:{credit.pk}",
+            actor=actor,
+        )
+        sources.append([credit.pk, part])
+        wanted -= part
+    if not sources:
+        raise NothingToDeduct()
+    return sources
+
+
+def reverse_settlement(
+    *, settlement: Settlement, reason: str, actor: User | None, idempotency_key: str
+) -> Settlement:
+    """Correct a settlement: reverse its payment (`reverse_entry`), or release what it deducted
+    from the account (`unallocate`); the row keeps the reason and points at the reversal."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    with transaction.atomic():
+        Account.objects.select_for_update().get(pk=settlement.invoice.charge.account_id)
+        locked = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        if locked.status != SettlementStatus.ACTIVE:
+            raise SettlementAlreadyReversed()
+        if locked.credit is not None:
+            locked.reversal_entry = ledger.reverse_entry(
+                entry=locked.credit.entry,
+                reason=reason,
+                idempotency_key=idempotency_key,
+                actor=actor,
+            )
+        else:
+            _release(locked, actor=actor, idempotency_key=idempotency_key)
+        locked.status = SettlementStatus.REVERSED
+        locked.reversed_at = timezone.now()
+        locked.reversal_reason = reason
+        locked.save(update_fields=["status", "reversed_at", "reversal_reason", "reversal_entry"])
+        record_event(
+            shop_id=locked.shop_id,
+            actor_id=actor.pk if actor else None,
+            action="payments.settlement.reversed",
+            target=locked,
+            data={"reason": reason, "amount": locked.amount, "mode": locked.mode},
+        )
+    return locked
+
+
+def _release(settlement: Settlement, *, actor: User | None, idempotency_key: str) -> None:
+    charge = settlement.invoice.charge
+    for credit_id, part in settlement.sources:
+        allocated = (
+            Allocation.objects.filter(credit_id=credit_id, charge=charge).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+        amount = min(part, allocated)  # a reversed invoice already released its allocations
+        if amount > 0:
+            ledger.unallocate(
+                credit=Credit.objects.get(pk=credit_id),
+                charge=charge,
+                amount=amount,
+                idempotency_key=f"{idempotency_key}:{credit_id}",
+                actor=actor,
+            )
+
+
+def cell_state(invoice: Invoice, mode: str) -> tuple[int, int]:
+    """What the Payments page shows in one cell: the amount settled by `mode`, and its version
+    (the id of the latest active settlement, 0 when none) that a change must name."""
+    active = list(
+        Settlement.objects.filter(
+            invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE
+        ).values_list("pk", "amount")
+    )
+    return sum(amount for _, amount in active), max((pk for pk, _ in active), default=0)
+
+
+def set_settled_amount(
+    *,
+    invoice: Invoice,
+    mode: str,
+    amount: int,
+    version: int,
+    actor: User | None,
+    idempotency_key: str,
+) -> Settlement | None:
+    """The Payments page: the amount typed in a cell (invoice x mode) becomes what was settled.
+
+    The same amount again writes nothing. Another amount reverses the cell's active settlements
+    (never an UPDATE of money) and, above zero, records a new one, in one transaction. `version`
+    is the cell's version the page showed: if someone changed it meanwhile, the change is
+    refused rather than applied on top.
+    """
+    try:
+        amount = require_minor(amount)
+    except MoneyError as error:
+        raise InvalidAmount() from error
+    if amount < 0:
+        raise InvalidAmount()
+    shop = Shop.objects.get(pk=invoice.shop_id)
+    _check_mode(shop, mode)
+    with transaction.atomic():
+        _lock(invoice)
+        active = list(
+            Settlement.objects.select_for_update()
+            .filter(invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE)
+            .order_by("id")
+        )
+        if sum(row.amount for row in active) == amount:
+            return None
+        if max((row.pk for row in active), default=0) != version:
+            raise SettlementChanged()
+        for row in active:
+            reverse_settlement(
+                settlement=row,
+                reason=str(_("Corrected on the Payments page")),
+                actor=actor,
+                idempotency_key=f"{idempotency_key}:reverse:{row.pk}",
+            )
+        if amount == 0:
+            return None
+        return settle_invoice(
+            invoice=invoice,
+            mode=mode,
+            amount=amount,
+            actor=actor,
+            idempotency_key=f"{idempotency_key}:settle",
+        )

@@ -12,9 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.payments.models import Checkout, CheckoutStatus
+from ardoise.payments.online import receive_confirmation
 from ardoise.payments.providers import InvalidConfirmation, ProviderError, get_provider
 from ardoise.payments.providers.test.provider import TestProvider
-from ardoise.payments.services import receive_confirmation
 from ardoise.statements.errors import InvalidLink, NotPayableOnline
 from ardoise.statements.links import resolve_payment_link
 from ardoise.statements.models import StatementLink

@@ -1,7 +1,10 @@
-"""Demo data: one shop, its owner, ~40 customers and six months of account history.
+"""Demo data: one shop, its owner, a farm catalogue, ~40 customers and six months of sales.
 
-Everything is written through the services, as a shop would have written it, so the demo ledger
-passes `ledger_check`. Deterministic (a fixed random seed), so screenshots and docs stay stable.
+Everything is written through the services, as a shop would have written it: orders with lines,
+delivered (the invoice and its charge), settled by every mode (cash, cheque, card, transfer, the
+shop's own mode, deducted from the account) with some over- and under-payments, a few refunds and a
+few orders not yet delivered. So the demo ledger passes `ledger_check`.
+Deterministic (a fixed random seed), so screenshots and docs stay stable.
 """
 
 import datetime as dt
@@ -9,14 +12,19 @@ import random
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from ardoise.customers.services import create_customer
+from ardoise.invoicing import services as invoicing
+from ardoise.invoicing.models import Order
+from ardoise.invoicing.totals import LineInput
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import CreditLimitExceeded
 from ardoise.ledger.models import Account
+from ardoise.payments import services as payments
 from ardoise.shops.models import Shop, User
 from ardoise.shops.services import create_shop
 
@@ -120,7 +128,6 @@ STREETS = [
     "route de Genas",
     "impasse des Tilleuls",
 ]
-MODES = ["cash", "cheque", "card", "transfer"]
 
 
 @dataclass
@@ -144,6 +151,26 @@ def build_demo(*, customers: int = 40, months: int = 6, seed: int = 2026) -> Dem
         return _build(customers=customers, months=months, seed=seed)
 
 
+PRODUCTS = [
+    ("Tomates anciennes", "kg", "5.8000", "5.5"),
+    ("Pommes de terre", "kg", "1.9500", "5.5"),
+    ("Carottes", "kg", "2.4000", "5.5"),
+    ("Courgettes", "kg", "3.1500", "5.5"),
+    ("Salade batavia", "piece", "1.5000", "5.5"),
+    ("Oeufs plein air", "dozen", "4.2000", "5.5"),
+    ("Poulet fermier", "kg", "12.9000", "5.5"),
+    ("Fromage de chèvre", "piece", "3.6000", "5.5"),
+    ("Miel de châtaignier 500 g", "piece", "9.5000", "5.5"),
+    ("Jus de pomme 1 L", "l", "3.9000", "5.5"),
+    ("Pommes Reinette", "kg", "2.8500", "5.5"),
+    ("Panier de saison", "crate", "25.0000", "5.5"),
+    ("Bouquet de fleurs", "bunch", "12.0000", "10"),
+    ("Vin rouge Coteaux du Lyonnais", "piece", "8.9000", "20"),
+    ("Panier en osier", "piece", "18.0000", "20"),
+]
+SETTLE_MODES = ["cash", "cheque", "card", "transfer", "cash", "card", "titres_restaurant"]
+
+
 def _build(*, customers: int, months: int, seed: int) -> DemoResult:
     rng = random.Random(seed)
     owner = User.objects.create_user(
@@ -160,9 +187,25 @@ def _build(*, customers: int, months: int, seed: int) -> DemoResult:
         email="contact@troischenes.example",
         phone="04 78 00 00 00",
         default_credit_limit=300_00,
+        # Each invoice is settled explicitly at the bottom of the invoice (payment tracking):
+        # credits are deducted from the account by choice, not applied automatically.
+        auto_allocate=False,
     )
+    payments.add_payment_mode(shop_id=shop.pk, label="Titres-restaurant", actor=owner)
+    products = [
+        invoicing.create_product(
+            shop_id=shop.pk,
+            actor=owner,
+            name=name,
+            unit=unit,
+            unit_price=Decimal(price),
+            vat_rate=Decimal(vat),
+        )
+        for name, unit, price, vat in PRODUCTS
+    ]
     now = timezone.now()
     start = now - dt.timedelta(days=30 * months)
+    accounts: list[Account] = []
     for index in range(customers):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         company = COMPANIES[index % len(COMPANIES)] if index % 5 == 0 else ""
@@ -182,82 +225,125 @@ def _build(*, customers: int, months: int, seed: int) -> DemoResult:
         limit = rng.choice([None, 0, 150_00, 300_00, 300_00, 500_00, 1000_00])
         if company:
             limit = 2000_00
-        account = ledger.open_account(
-            customer=customer, actor=owner, idempotency_key=_key(), credit_limit=limit
+        accounts.append(
+            ledger.open_account(
+                customer=customer, actor=owner, idempotency_key=_key(), credit_limit=limit
+            )
         )
-        _history(rng, owner, account, start, now, index)
+    # Invoice numbers follow the calendar, so every customer's sales are played in date order.
+    plan: list[tuple[dt.datetime, int]] = []
+    for index in range(customers):
+        day = start + dt.timedelta(days=rng.randint(0, 6), hours=rng.randint(8, 11))
+        while day < now - dt.timedelta(days=1):
+            plan.append((day, index))
+            day += dt.timedelta(days=rng.choice([7, 14, 14, 21]))
+    plan.sort()
+    sales = [0] * customers
+    for day, index in plan:
+        _sale(rng, owner, accounts[index], products, day, now, index, sales[index])
+        sales[index] += 1
+    for index in range(0, customers, 5):  # a few orders for the coming days, not delivered
+        order = _order(rng, owner, accounts[index], products, now)
+        if index == 10:
+            invoicing.cancel_order(order=order, actor=owner, reason="Client absent")
+    for index, account in enumerate(accounts):
+        if index % 8 == 0:
+            # Lowered after the fact: the customer is now over the new limit.
+            ledger.change_credit_limit(
+                account=account,
+                credit_limit=50_00,
+                actor=owner,
+                idempotency_key=_key(),
+                reason="Retards de paiement",
+            )
     return DemoResult(shop=shop, owner=owner, customers=customers)
 
 
-def _history(
+def _order(
+    rng: random.Random, owner: User, account: Account, products: list, day: dt.datetime
+) -> Order:
+    lines = []
+    for product in rng.sample(products, rng.randint(1, 4)):
+        weighed = product.unit in {"kg", "l"}
+        quantity = Decimal(rng.randint(250, 3000)) / 1000 if weighed else Decimal(rng.randint(1, 4))
+        lines.append(
+            LineInput(
+                description=product.name,
+                quantity=quantity,
+                unit_price=product.unit_price,
+                vat_rate=product.vat_rate,
+                unit=product.unit,
+                product_id=product.pk,
+            )
+        )
+    return invoicing.create_order(
+        account=account,
+        lines=lines,
+        actor=owner,
+        idempotency_key=_key(),
+        ordered_on=timezone.localdate(day),
+    )
+
+
+def _sale(
     rng: random.Random,
     owner: User,
     account: Account,
-    start: dt.datetime,
+    products: list,
+    day: dt.datetime,
     now: dt.datetime,
     index: int,
+    number: int,
 ) -> None:
-    """Weekly purchases with payments by every mode; a few debtors, a few over their limit."""
+    """An order, delivered, then settled by a mode; a few debtors, a few over their limit."""
     profile = index % 8  # 0: over limit, 1-2: in debt, 3: prepaid, others: up to date
-    day = start + dt.timedelta(days=rng.randint(0, 6), hours=rng.randint(8, 11))
-    number = 0
-    while day < now - dt.timedelta(days=1):
-        if profile == 3 and number == 0:
-            ledger.record_top_up(
-                account=account,
-                amount=rng.choice([100_00, 150_00, 200_00]),
-                mode="transfer",
-                reference="Virement d'avance",
-                idempotency_key=_key(),
-                actor=owner,
-                occurred_at=day,
-            )
-        number += 1
-        total = rng.randint(8_00, 95_00)
-        vat = (total * 55 + 527) // 1055  # 5.5 % food VAT included in the price
-        reference = f"{day.year}-{index:03d}{number:03d}"
-        try:
-            charge = ledger.post_charge(
-                account=account,
-                total=total,
-                vat_amount=vat,
-                reference=reference,
-                idempotency_key=_key(),
-                actor=owner,
-                occurred_at=day,
-                due_on=(day + dt.timedelta(days=30)).date(),
-                override_by=owner if profile == 0 and rng.random() < 0.3 else None,
-            )
-        except CreditLimitExceeded:
-            charge = None
-        pays = {0: 0.35, 1: 0.6, 2: 0.7, 3: 0.0}.get(profile, 0.95)
-        if charge is not None and rng.random() < pays:
-            paid_at = min(day + dt.timedelta(days=rng.randint(0, 10)), now - dt.timedelta(hours=1))
-            ledger.record_payment(
-                account=account,
-                amount=charge.total + (rng.choice([0, 0, 0, 5_00]) if profile > 3 else 0),
-                mode=rng.choice(MODES),
-                reference=f"Règlement {charge.reference}",
+    if profile == 3 and number == 0:
+        ledger.record_top_up(
+            account=account,
+            amount=rng.choice([100_00, 150_00, 200_00]),
+            mode="transfer",
+            reference="Virement d'avance",
+            idempotency_key=_key(),
+            actor=owner,
+            occurred_at=day - dt.timedelta(hours=1),
+        )
+    order = _order(rng, owner, account, products, day)
+    try:
+        invoice = invoicing.deliver_order(
+            order=order,
+            actor=owner,
+            idempotency_key=_key(),
+            delivered_at=day,
+            override_by=owner if profile == 0 and rng.random() < 0.3 else None,
+        )
+    except CreditLimitExceeded:
+        invoicing.cancel_order(order=order, actor=owner, reason="Plafond de crédit atteint")
+        return
+    account.refresh_from_db(fields=["deposit"])
+    pays = {0: 0.35, 1: 0.6, 2: 0.7, 3: 1.0}.get(profile, 0.95)
+    if rng.random() < pays:
+        paid_at = min(day + dt.timedelta(days=rng.randint(0, 10)), now - dt.timedelta(hours=1))
+        if account.deposit > 0:
+            mode, amount = "account", invoice.total
+        else:
+            mode = SETTLE_MODES[rng.randrange(len(SETTLE_MODES))]
+            extra = rng.choice([0, 0, 0, 5_00]) if profile > 3 else 0
+            amount = invoice.total + extra if profile > 2 else invoice.total - rng.choice([0, 5_00])
+        if amount > 0:
+            payments.settle_invoice(
+                invoice=invoice,
+                mode=mode,
+                amount=amount,
                 idempotency_key=_key(),
                 actor=owner,
                 occurred_at=paid_at,
             )
-        if charge is not None and rng.random() < 0.04:
-            ledger.issue_credit_note(
-                charge=charge,
-                amount=min(charge.total, 5_00),
-                reason="Produit abîmé",
-                idempotency_key=_key(),
-                actor=owner,
-                occurred_at=day + dt.timedelta(hours=2),
-            )
-        day += dt.timedelta(days=rng.choice([6, 7, 7, 8, 14]))
-    if profile == 0:
-        # Lowered after the fact: the customer is now over the new limit.
-        ledger.change_credit_limit(
-            account=account,
-            credit_limit=50_00,
-            actor=owner,
+    if rng.random() < 0.04:
+        ledger.issue_credit_note(
+            charge=invoice.charge,
+            amount=min(invoice.total, 5_00),
+            reason="Produit abîmé",
             idempotency_key=_key(),
-            reason="Retards de paiement",
+            actor=owner,
+            occurred_at=day + dt.timedelta(hours=2),
         )

@@ -8,7 +8,7 @@ from django_stubs_ext import StrOrPromise
 
 from ardoise.ledger.models import Allocation, Charge
 from ardoise.payments.models import Checkout, CheckoutStatus
-from ardoise.payments.services import live_checkout, online_provider_for
+from ardoise.payments.online import live_checkout, online_provider_for
 from ardoise.shops.models import Shop
 from ardoise.statements.models import (
     ItemStatus,

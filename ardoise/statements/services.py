@@ -19,7 +19,7 @@ from ardoise.audit.services import record_event
 from ardoise.customers.models import Customer
 from ardoise.ledger.models import Account
 from ardoise.ledger.selectors import open_charges, unapplied_credits
-from ardoise.payments import services as payments
+from ardoise.payments import online as payments
 from ardoise.payments.models import Checkout
 from ardoise.shops.models import Shop, User
 from ardoise.statements.errors import InvalidEmail, NotPayableOnline

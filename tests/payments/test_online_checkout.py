@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from ardoise.ledger.models import Credit
 from ardoise.payments.models import Checkout, CheckoutStatus, ProviderEvent
+from ardoise.payments.online import receive_confirmation, start_checkout
 from ardoise.payments.providers import InvalidConfirmation, ProviderError, get_provider
 from ardoise.payments.providers.test.provider import SIGNATURE_HEADER, TestProvider, sign
-from ardoise.payments.services import receive_confirmation, start_checkout
 from tests.factories import make_shop
 from tests.statements.support import account_with_charges, enable_online_payment
 

@@ -231,8 +231,8 @@ def test_account_tab_query_count_is_pinned(
         )
 
     # session, user, membership; account; opening balance; movements in range; payment modes;
-    # the statements panel's send log.
-    with django_assert_num_queries(8):
+    # the statements panel's send log; the sales panel's recent sales.
+    with django_assert_num_queries(9):
         response = owner_client.get(_tab(account))
     assert len(response.context["lines"]) == movements * 2
 

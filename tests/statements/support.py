@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account, Charge
-from ardoise.payments.services import set_online_provider
+from ardoise.payments.online import set_online_provider
 from ardoise.shops.models import Shop
 from tests.factories import key, make_account
 

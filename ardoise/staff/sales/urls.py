@@ -1,11 +1,28 @@
 from django.urls import path
 
-from ardoise.staff.placeholder import not_built
+from ardoise.staff.sales import charges, payments, settings, views
 
 urlpatterns = [
-    path("", not_built, name="sale_list"),
-    path("payments/", not_built, name="payments_week"),
-    path("settings/invoices/", not_built, name="invoice_settings"),
-    path("settings/exports/", not_built, name="exports"),
+    path("", views.sale_list, name="sale_list"),
+    path("new/", views.sale_new, name="sale_new"),
+    path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
+    path("orders/<int:order_id>/deliver/", views.order_deliver, name="order_deliver"),
+    path("orders/<int:order_id>/cancel/", views.order_cancel, name="order_cancel"),
+    path("products/", views.product_list, name="product_list"),
+    path("products/<int:product_id>/", views.product_edit, name="product_edit"),
+    path("charges/<int:charge_id>/", charges.charge_detail, name="charge_detail"),
+    path("charges/<int:charge_id>/settle/", charges.charge_settle, name="charge_settle"),
+    path("charges/<int:charge_id>/refund/", charges.charge_refund, name="charge_refund"),
+    path("charges/<int:charge_id>/invoice/", charges.invoice_print, name="invoice_print"),
+    path("charges/<int:charge_id>/invoice.pdf", charges.invoice_pdf, name="invoice_pdf"),
+    path("charges/<int:charge_id>/receipt/", charges.receipt, name="receipt"),
+    path(
+        "settlements/<int:settlement_id>/reverse/",
+        charges.settlement_reverse,
+        name="settlement_reverse",
+    ),
+    path("payments/", payments.payments_week, name="payments_week"),
+    path("payments/rows/<int:invoice_id>/", payments.payments_row, name="payments_row"),
+    path("settings/invoices/", settings.invoice_settings, name="invoice_settings"),
+    path("settings/exports/", settings.exports, name="exports"),
 ]
-urlpatterns += [path("charges/<int:charge_id>/", not_built, name="charge_detail")]

@@ -2,7 +2,7 @@
 
 Its "hosted checkout" is a local page (`portal:test_checkout`) with two buttons, Approve and
 Decline. Pressing one makes a confirmation signed with a key derived from SECRET_KEY, exactly as
-a real provider would post to our webhook, and hands it to `payments.services.receive_confirmation`.
+a real provider would post to our webhook, and hands it to `payments.online.receive_confirmation`.
 Its state is the confirmations Ardoise has stored, so `fetch_status` reads them back.
 """
 

@@ -1,0 +1,62 @@
+"""Downloads: streamed XLSX files. The pages that offer them live in the back office."""
+
+import datetime as dt
+
+from django import forms
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase
+from django.views.decorators.http import require_GET, require_POST
+
+from ardoise.exports.access import export_permission_required
+from ardoise.exports.payments import selected_payments, write_payments
+from ardoise.exports.sales import write_sales_by_mode
+from ardoise.exports.xlsx import xlsx_response
+from ardoise.payments.models import PaymentMode
+from ardoise.shops.models import Membership
+from ardoise.shops.permissions import Permission
+
+
+def _labels(shop_id: int) -> dict[str, str]:
+    return {mode.code: mode.label for mode in PaymentMode.objects.for_shop(shop_id).accepted()}
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(value) for value in values if value.isdigit()]
+
+
+@require_POST
+@export_permission_required(Permission.PAYMENTS_RECORD, Permission.EXPORTS_RUN)
+def payments(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    """The payments received by the rows checked on the Payments page."""
+    shop = membership.shop
+    credits = selected_payments(
+        shop.pk,
+        invoice_ids=_ids(request.POST.getlist("invoice")),
+        credit_ids=_ids(request.POST.getlist("credit")),
+    )
+    labels = _labels(shop.pk)
+    week = "".join(c for c in request.POST.get("week", "") if c.isalnum() or c == "-")
+    return xlsx_response(
+        lambda workbook: write_payments(workbook, credits, labels=labels, currency=shop.currency),
+        f"payments-{week or dt.date.today().isoformat()}.xlsx",
+    )
+
+
+class _Range(forms.Form):
+    start = forms.DateField()
+    end = forms.DateField()
+
+
+@require_GET
+@export_permission_required(Permission.EXPORTS_RUN)
+def sales_by_mode(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    form = _Range(request.GET)
+    if not form.is_valid() or form.cleaned_data["end"] < form.cleaned_data["start"]:
+        return HttpResponseBadRequest("start and end dates are required, start first")
+    shop, start, end = membership.shop, form.cleaned_data["start"], form.cleaned_data["end"]
+    labels = _labels(shop.pk)
+    return xlsx_response(
+        lambda workbook: write_sales_by_mode(
+            workbook, shop_id=shop.pk, start=start, end=end, labels=labels, currency=shop.currency
+        ),
+        f"sales-by-mode-{start.isoformat()}-{end.isoformat()}.xlsx",
+    )

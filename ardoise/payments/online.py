@@ -1,0 +1,258 @@
+"""Online checkouts through a payment provider. Money is written only through `ledger.services`.
+
+A confirmation from the provider is stored raw, unique per (provider, event id), before it is
+handled; a confirmed checkout records exactly one payment (its idempotency key is derived from
+the checkout), so a replayed webhook or a second browser tab records nothing more.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ardoise.audit.services import record_event
+from ardoise.ledger import services as ledger
+from ardoise.ledger.models import Account, Charge
+from ardoise.payments.models import (
+    BuiltInMode,
+    Checkout,
+    CheckoutStatus,
+    OnlinePaymentSettings,
+    ProviderEvent,
+)
+from ardoise.payments.providers import (
+    InvalidConfirmation,
+    PaymentProvider,
+    ProviderError,
+    get_provider,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class OnlinePaymentUnavailable(Exception):
+    """The shop takes no online payment, or the provider could not open a checkout."""
+
+
+def online_provider_for(shop_id: int) -> PaymentProvider | None:
+    """The shop's online payment provider, or None when it takes no online payment."""
+    code = (
+        OnlinePaymentSettings.objects.filter(shop_id=shop_id)
+        .values_list("provider", flat=True)
+        .first()
+    )
+    return get_provider(code) if code else None
+
+
+def set_online_provider(*, shop_id: int, provider: str, actor_id: int | None) -> None:
+    """Choose the provider of the shop's online payments ("" switches them off)."""
+    if provider:
+        get_provider(provider)
+    with transaction.atomic():
+        OnlinePaymentSettings.objects.update_or_create(
+            shop_id=shop_id, defaults={"provider": provider}
+        )
+        record_event(
+            shop_id=shop_id,
+            actor_id=actor_id,
+            action="payments.online_provider.changed",
+            data={"provider": provider},
+        )
+
+
+def live_checkout(*, shop_id: int, reference: str) -> Checkout | None:
+    """The pending or approved checkout for `reference`, if any (there is at most one)."""
+    return (
+        Checkout.objects.filter(shop_id=shop_id, reference=reference)
+        .filter(status__in=[CheckoutStatus.PENDING, CheckoutStatus.APPROVED])
+        .first()
+    )
+
+
+def start_checkout(
+    *,
+    account: Account,
+    amount: int,
+    reference: str,
+    charge_ids: Sequence[int],
+    return_url: str,
+) -> Checkout:
+    """Open (or reuse) the one live checkout for `reference` and return it.
+
+    A second call while a checkout is pending or approved returns that checkout (two tabs pay
+    through one checkout; a paid reference cannot be paid again). The provider is called after
+    the row is committed, never inside a transaction; if it fails, the checkout is declined and
+    `OnlinePaymentUnavailable` raised.
+    """
+    provider = online_provider_for(account.shop_id)
+    if provider is None:
+        raise OnlinePaymentUnavailable()
+    try:
+        with transaction.atomic():
+            checkout = Checkout.objects.create(
+                shop_id=account.shop_id,
+                account=account,
+                provider=provider.code,
+                reference=reference,
+                amount=amount,
+                currency=account.currency,
+                charge_ids=list(charge_ids),
+                return_url=return_url,
+            )
+    except IntegrityError:
+        existing = live_checkout(shop_id=account.shop_id, reference=reference)
+        if existing is None:  # the live one ended in between: start afresh
+            return start_checkout(
+                account=account,
+                amount=amount,
+                reference=reference,
+                charge_ids=charge_ids,
+                return_url=return_url,
+            )
+        return existing
+    try:
+        session = provider.create_checkout(
+            amount=amount, currency=account.currency, reference=reference, return_url=return_url
+        )
+    except ProviderError as error:
+        Checkout.objects.filter(pk=checkout.pk, status=CheckoutStatus.PENDING).update(
+            status=CheckoutStatus.DECLINED, completed_at=timezone.now()
+        )
+        raise OnlinePaymentUnavailable() from error
+    checkout.provider_checkout_id = session.provider_checkout_id
+    checkout.redirect_url = session.redirect_url
+    checkout.save(update_fields=["provider_checkout_id", "redirect_url"])
+    return checkout
+
+
+def receive_confirmation(
+    *, provider_code: str, body: bytes, headers: Mapping[str, str]
+) -> ProviderEvent:
+    """Verify an inbound confirmation, store it raw, then handle it. Safe to replay.
+
+    A confirmation that does not verify raises `InvalidConfirmation` and stores nothing. The
+    raw event is committed first, unique per (provider, event id); a replay finds it and its
+    handling, already done, changes nothing.
+    """
+    provider = get_provider(provider_code)
+    confirmation = provider.parse_confirmation(body=body, headers=headers)
+    checkout = Checkout.objects.filter(
+        provider=provider.code, provider_checkout_id=confirmation.provider_checkout_id
+    ).first()
+    try:
+        with transaction.atomic():
+            event = ProviderEvent.objects.create(
+                provider=provider.code,
+                event_id=confirmation.event_id,
+                payload=body.decode("utf-8", errors="replace"),
+                signature=_signature(headers),
+                shop_id=checkout.shop_id if checkout else None,
+                checkout=checkout,
+            )
+    except IntegrityError:
+        event = ProviderEvent.objects.get(provider=provider.code, event_id=confirmation.event_id)
+    return _handle_event(
+        event_pk=event.pk,
+        status=confirmation.status,
+        amount=confirmation.amount,
+        currency=confirmation.currency,
+        provider_checkout_id=confirmation.provider_checkout_id,
+        provider_code=provider.code,
+    )
+
+
+def _signature(headers: Mapping[str, str]) -> str:
+    for name, value in headers.items():
+        if "signature" in name.lower():
+            return value[:200]
+    return ""
+
+
+def _handle_event(
+    *,
+    event_pk: int,
+    provider_code: str,
+    provider_checkout_id: str,
+    status: str,
+    amount: int,
+    currency: str,
+) -> ProviderEvent:
+    """One transaction: the checkout's outcome, the payment it records, the event handled.
+
+    Locks the event row, then the checkout row, so two deliveries of one event, or two events
+    for one checkout, are handled one after the other; only a pending checkout moves, and the
+    payment's idempotency key is the checkout, so at most one payment per checkout.
+    """
+    with transaction.atomic(durable=True):
+        event = ProviderEvent.objects.select_for_update().get(pk=event_pk)
+        if event.handled_at is not None:
+            return event
+        checkout = (
+            Checkout.objects.select_for_update()
+            .filter(provider=provider_code, provider_checkout_id=provider_checkout_id)
+            .first()
+        )
+        if checkout is None:
+            outcome = "unknown_checkout"
+        elif amount != checkout.amount or currency != checkout.currency:
+            outcome = "amount_mismatch"
+        elif checkout.status != CheckoutStatus.PENDING:
+            outcome = f"already_{checkout.status}"
+        elif status != CheckoutStatus.APPROVED:
+            outcome = "declined"
+            checkout.status = CheckoutStatus.DECLINED
+            checkout.completed_at = timezone.now()
+            checkout.save(update_fields=["status", "completed_at"])
+        else:
+            outcome = "payment_recorded"
+            _record_checkout_payment(checkout)
+        if checkout is not None:
+            event.shop_id, event.checkout = checkout.shop_id, checkout
+        event.outcome = outcome
+        event.handled_at = timezone.now()
+        event.save(update_fields=["shop", "checkout", "outcome", "handled_at"])
+    if outcome in {"unknown_checkout", "amount_mismatch"}:
+        logger.warning("payment event %s not applied: %s", event.pk, outcome)
+    return event
+
+
+def _record_checkout_payment(checkout: Checkout) -> None:
+    account = Account.objects.get(pk=checkout.account_id)
+    by_id = {
+        charge.pk: charge
+        for charge in Charge.objects.filter(
+            shop_id=checkout.shop_id, account_id=account.pk, pk__in=checkout.charge_ids
+        )
+    }
+    credit = ledger.record_payment(
+        account=account,
+        amount=checkout.amount,
+        mode=BuiltInMode.ONLINE,
+        idempotency_key=f"checkout:{checkout.pk}",
+        actor=None,
+        reference=checkout.reference,
+        apply_to=[by_id[pk] for pk in checkout.charge_ids if pk in by_id],
+    )
+    checkout.status = CheckoutStatus.APPROVED
+    checkout.credit = credit
+    checkout.completed_at = timezone.now()
+    checkout.save(update_fields=["status", "credit", "completed_at"])
+    record_event(
+        shop_id=checkout.shop_id,
+        actor_id=None,
+        action="payments.checkout.approved",
+        target=checkout,
+        data={"amount": checkout.amount, "credit": credit.pk, "reference": checkout.reference},
+    )
+
+
+__all__ = [
+    "InvalidConfirmation",
+    "OnlinePaymentUnavailable",
+    "live_checkout",
+    "online_provider_for",
+    "receive_confirmation",
+    "set_online_provider",
+    "start_checkout",
+]

@@ -1,0 +1,106 @@
+"""The Payments page: one week, a row per invoice and per payment received, a column per accepted
+mode where amounts are typed in place (HTMX posts one row; without JavaScript, Save posts all)."""
+
+import hashlib
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ardoise.core.money import MoneyError
+from ardoise.invoicing import selectors
+from ardoise.invoicing.models import Invoice
+from ardoise.ledger.errors import LedgerError
+from ardoise.payments import services as payments
+from ardoise.shops.permissions import Permission
+from ardoise.staff.access import MemberRequest, member_required
+from ardoise.staff.sales.forms import new_key, parse_amount
+
+Errors = dict[tuple[int, str], str]
+
+
+def _week(request: MemberRequest, errors: Errors | None = None) -> dict:
+    shop_id = request.membership.shop_id
+    modes = payments.accepted_modes(shop_id)
+    value = request.GET.get("week") or request.POST.get("week") or ""
+    monday = selectors.parse_week(value, timezone.localdate())
+    week = selectors.payments_week(shop_id, monday, [mode.code for mode in modes])
+    return {
+        "week": week,
+        "modes": modes,
+        "errors": errors or {},
+        "new_key": new_key,
+        "nav": "payments",
+    }
+
+
+def _cell_key(row_key: str, mode: str, version: str) -> str:
+    return hashlib.sha256(f"{row_key}:{mode}:{version}".encode()).hexdigest()[:40]
+
+
+def _save_row(request: MemberRequest, invoice: Invoice, modes: list[str], errors: Errors) -> int:
+    """Apply the cells of one invoice row that were typed; returns how many changed."""
+    changed = 0
+    row_key = request.POST.get(f"key-{invoice.pk}", "") or new_key()
+    for mode in modes:
+        field = f"amount-{invoice.pk}-{mode}"
+        if field not in request.POST:
+            continue
+        text, version = request.POST[field], request.POST.get(f"version-{invoice.pk}-{mode}", "0")
+        try:
+            amount = parse_amount(text) if text.strip() else 0
+            result = payments.set_settled_amount(
+                invoice=invoice,
+                mode=mode,
+                amount=amount,
+                version=int(version) if version.isdigit() else -1,
+                actor=request.user,  # type: ignore[arg-type]
+                idempotency_key=_cell_key(row_key, mode, version),
+            )
+        except MoneyError:
+            errors[(invoice.pk, mode)] = _("Enter an amount such as 12.50.")
+        except LedgerError as error:
+            errors[(invoice.pk, mode)] = str(error)
+        else:
+            changed += result is not None
+    return changed
+
+
+def _invoices(request: MemberRequest, ids: list[str]) -> list[Invoice]:
+    wanted = [int(value) for value in ids if value.isdigit()]
+    return list(Invoice.objects.for_shop(request.membership.shop_id).filter(pk__in=wanted))
+
+
+@member_required(Permission.PAYMENTS_RECORD)
+def payments_week(request: MemberRequest) -> HttpResponse:
+    errors: Errors = {}
+    if request.method == "POST":
+        modes = [mode.code for mode in payments.accepted_modes(request.membership.shop_id)]
+        for invoice in _invoices(request, request.POST.getlist("row")):
+            _save_row(request, invoice, modes, errors)
+        if not errors:
+            messages.success(request, _("Payments saved."))
+            return redirect(f"{reverse('staff:payments_week')}?week={request.POST.get('week', '')}")
+    context = _week(request, errors)
+    return render(request, "staff/sales/payments_week.html", context, status=400 if errors else 200)
+
+
+@require_POST
+@member_required(Permission.PAYMENTS_RECORD)
+def payments_row(request: MemberRequest, invoice_id: int) -> HttpResponse:
+    """HTMX: one row typed in place; answers the table re-rendered (row, totals)."""
+    errors: Errors = {}
+    modes = [mode.code for mode in payments.accepted_modes(request.membership.shop_id)]
+    for invoice in _invoices(request, [str(invoice_id)]) or _not_found():
+        _save_row(request, invoice, modes, errors)
+    return render(request, "staff/sales/payments_week.html#week-table", _week(request, errors))
+
+
+def _not_found() -> list[Invoice]:
+    from django.http import Http404
+
+    raise Http404("no such invoice in this shop")

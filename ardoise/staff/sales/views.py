@@ -1,0 +1,167 @@
+"""Sales: the list, a new sale or order (quick keying), the order page, delivery, the catalogue."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ardoise.customers.models import Customer
+from ardoise.invoicing import selectors, services
+from ardoise.invoicing.models import Order, OrderStatus
+from ardoise.ledger import services as ledger
+from ardoise.ledger.errors import LedgerError
+from ardoise.ledger.models import Account
+from ardoise.ledger.selectors import account_for_customer
+from ardoise.shops.permissions import Permission
+from ardoise.staff.access import MemberRequest, member_required, require
+from ardoise.staff.sales.access import get_order_for_member, get_product_for_member
+from ardoise.staff.sales.forms import ProductForm, SaleForm, new_key
+
+
+@member_required(Permission.SALES_VIEW)
+def sale_list(request: MemberRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    orders = selectors.orders_for_shop(request.membership.shop_id, status=status)[:200]
+    context = {"orders": orders, "status": status, "statuses": OrderStatus.choices}
+    return render(request, "staff/sales/sale_list.html", context | {"nav": "sales"})
+
+
+def _account(customer: Customer) -> Account:
+    account = account_for_customer(customer.shop_id, customer.pk)
+    if account is None:  # customers created before accounts existed get theirs now
+        account = ledger.open_account(
+            customer=customer, actor=None, idempotency_key=f"open-account-{customer.pk}"
+        )
+    return account
+
+
+def _sale_form(request: MemberRequest) -> SaleForm:
+    shop_id = request.membership.shop_id
+    customers = [
+        (customer.pk, customer.display_name)
+        for customer in Customer.objects.for_shop(shop_id).filter(is_archived=False)
+    ]
+    products = list(selectors.products_for_shop(shop_id))
+    initial = {"customer": request.GET.get("customer", ""), "idempotency_key": new_key()}
+    data = request.POST if request.method == "POST" else None
+    return SaleForm(data, initial=initial, customers=customers, products=products)
+
+
+@member_required(Permission.SALES_CREATE)
+def sale_new(request: MemberRequest) -> HttpResponse:
+    form = _sale_form(request)
+    if request.method == "POST" and form.is_valid():
+        customer = Customer.objects.for_shop(request.membership.shop_id).get(
+            pk=form.cleaned_data["customer"]
+        )
+        try:
+            order = services.create_order(
+                account=_account(customer),
+                lines=form.lines,
+                note=form.cleaned_data["note"],
+                actor=request.user,  # type: ignore[arg-type]
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error))
+        else:
+            if request.POST.get("action") == "deliver":
+                return _deliver(request, order, f"{order.idempotency_key}:deliver")
+            messages.success(request, _("Order saved. It is not in the account until delivered."))
+            return redirect("staff:order_detail", order.pk)
+    context = {"form": form, "products": form.products.values(), "nav": "sales"}
+    return render(request, "staff/sales/sale_new.html", context, status=400 if form.errors else 200)
+
+
+def _deliver(request: MemberRequest, order: Order, key: str) -> HttpResponse:
+    require(request.membership, Permission.SALES_DELIVER)
+    override = request.POST.get("override") == "1"
+    if override:
+        require(request.membership, Permission.ACCOUNTS_OVERRIDE_LIMIT)
+    try:
+        invoice = services.deliver_order(
+            order=order,
+            actor=request.user,  # type: ignore[arg-type]
+            idempotency_key=key,
+            override_by=request.user if override else None,  # type: ignore[arg-type]
+        )
+    except LedgerError as error:
+        messages.error(request, str(error))
+        return redirect("staff:order_detail", order.pk)
+    messages.success(
+        request, _("Delivered: invoice %(number)s issued.") % {"number": invoice.number}
+    )
+    return redirect("staff:charge_detail", invoice.charge_id)
+
+
+@member_required(Permission.SALES_VIEW)
+def order_detail(request: MemberRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_member(request.membership, order_id)
+    if order.status == OrderStatus.DELIVERED:
+        return redirect("staff:charge_detail", order.invoice.charge_id)
+    context = {"order": order, "lines": order.lines.all(), "key": new_key(), "nav": "sales"}
+    return render(request, "staff/sales/order_detail.html", context)
+
+
+@require_POST
+@member_required(Permission.SALES_DELIVER)
+def order_deliver(request: MemberRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_member(request.membership, order_id, perm=Permission.SALES_DELIVER)
+    return _deliver(request, order, request.POST.get("idempotency_key") or new_key())
+
+
+@require_POST
+@member_required(Permission.SALES_DELIVER)
+def order_cancel(request: MemberRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_member(request.membership, order_id, perm=Permission.SALES_DELIVER)
+    try:
+        services.cancel_order(
+            order=order,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
+        )
+    except LedgerError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Order cancelled. Nothing was posted to the account."))
+    return redirect("staff:order_detail", order.pk)
+
+
+@member_required(Permission.SALES_VIEW)
+def product_list(request: MemberRequest) -> HttpResponse:
+    products = selectors.products_for_shop(request.membership.shop_id, include_archived=True)
+    form = ProductForm(request.POST or None)
+    if request.method == "POST":
+        require(request.membership, Permission.SETTINGS_MANAGE)
+        if form.is_valid():
+            try:
+                services.create_product(
+                    shop_id=request.membership.shop_id,
+                    actor=request.user,  # type: ignore[arg-type]
+                    **{k: form.cleaned_data[k] for k in ("name", "unit", "unit_price", "vat_rate")},
+                )
+            except LedgerError as error:
+                form.add_error(None, str(error))
+            else:
+                return redirect("staff:product_list")
+    context = {"products": products, "form": form, "nav": "sales"}
+    return render(request, "staff/sales/product_list.html", context)
+
+
+@member_required(Permission.SETTINGS_MANAGE)
+def product_edit(request: MemberRequest, product_id: int) -> HttpResponse:
+    product = get_product_for_member(request.membership, product_id)
+    form = ProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        services.update_product(
+            product=product,
+            actor=request.user,  # type: ignore[arg-type]
+            **{
+                k: form.cleaned_data[k]
+                for k in ("name", "unit", "unit_price", "vat_rate", "is_archived")
+            },
+        )
+        return redirect("staff:product_list")
+    context = {"product": product, "form": form, "nav": "sales"}
+    return render(request, "staff/sales/product_edit.html", context)
