@@ -16,6 +16,7 @@ from config.env import env_bool, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("ARDOISE_VAR_DIR", BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file, uploads and mail files live here
 
 DEBUG = env_bool("DEBUG", default=False)
 # Under pytest the suite runs with fast hashing and an insecure key; nowhere else.
