@@ -32,10 +32,18 @@ def _week(request: MemberRequest, errors: Errors | None = None) -> dict:
     return {
         "week": week,
         "modes": modes,
-        "errors": errors or {},
+        "errors": _by_row(errors or {}),
         "new_key": new_key,
         "nav": "payments",
     }
+
+
+def _by_row(errors: Errors) -> dict[int, dict[str, str]]:
+    """{invoice id: {mode: message}}, the shape the template looks up cell by cell."""
+    nested: dict[int, dict[str, str]] = {}
+    for (invoice_id, mode), message in errors.items():
+        nested.setdefault(invoice_id, {})[mode] = message
+    return nested
 
 
 def _cell_key(row_key: str, mode: str, version: str) -> str:
@@ -92,12 +100,24 @@ def payments_week(request: MemberRequest) -> HttpResponse:
 @require_POST
 @member_required(Permission.PAYMENTS_RECORD)
 def payments_row(request: MemberRequest, invoice_id: int) -> HttpResponse:
-    """HTMX: one row typed in place; answers the table re-rendered (row, totals)."""
+    """HTMX: one row typed in place. The answer carries only what changed (the row's versions
+    and errors, what is still owed, the totals), each swapped out of band by id: the inputs are
+    never redrawn, so what the cashier is typing in the next cell is kept."""
     errors: Errors = {}
     modes = [mode.code for mode in payments.accepted_modes(request.membership.shop_id)]
+    if request.POST.get("cell") in modes:
+        # HTMX posts the whole form; only the cell that changed is saved, not one still typed.
+        modes = [request.POST["cell"]]
     for invoice in _invoices(request, [str(invoice_id)]) or _not_found():
         _save_row(request, invoice, modes, errors)
-    return render(request, "staff/sales/payments_week.html#week-table", _week(request, errors))
+    context = _week(request, errors)
+    row = next(
+        (row for row in context["week"].rows if row.invoice and row.invoice.pk == invoice_id), None
+    )
+    if row is None:  # the invoice is not in the week the page shows: reload the page
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    context.update(row=row, oob=True)
+    return render(request, "staff/sales/payments_row.html", context, status=200)
 
 
 def _not_found() -> list[Invoice]:

@@ -286,6 +286,53 @@ def test_payments_row_typed_twice_posts_once(owner_client: Client, invoice: Invo
     assert b"<html" not in second.content  # the table only
 
 
+def test_payments_row_answers_only_what_changed_out_of_band(
+    owner_client: Client, invoice: Invoice
+) -> None:
+    url = (
+        reverse("staff:payments_row", args=[invoice.pk]) + f"?week={invoice.issued_on.isoformat()}"
+    )
+    row = {
+        f"key-{invoice.pk}": key(),
+        f"version-{invoice.pk}-cash": "0",
+        f"amount-{invoice.pk}-cash": "25,00",
+    }
+    page = owner_client.post(url, row, HTTP_HX_REQUEST="true").content.decode()
+    settlement = Settlement.objects.get(invoice=invoice)
+    assert (
+        f'id="version-{invoice.pk}-cash" name="version-{invoice.pk}-cash" '
+        f'value="{settlement.pk}" hx-swap-oob="true"' in page
+    )
+    assert f'id="open-{invoice.pk}"' in page and 'id="week-totals" hx-swap-oob="true"' in page
+    assert f'id="amount-{invoice.pk}-cash"' not in page  # the typed cells are left alone
+
+
+def test_a_refused_cell_says_why_next_to_it(owner_client: Client, invoice: Invoice) -> None:
+    url = (
+        reverse("staff:payments_row", args=[invoice.pk]) + f"?week={invoice.issued_on.isoformat()}"
+    )
+    row = {
+        f"key-{invoice.pk}": key(),
+        f"version-{invoice.pk}-cash": "0",
+        f"amount-{invoice.pk}-cash": "douze",
+    }
+    page = owner_client.post(url, row, HTTP_HX_REQUEST="true").content.decode()
+    assert (
+        f'id="error-{invoice.pk}-cash" hx-swap-oob="true">Enter an amount such as 12.50.</div>'
+        in page
+    )
+    week = owner_client.post(
+        reverse("staff:payments_week"),
+        {"row": [invoice.pk], "week": invoice.issued_on.isoformat(), **row},
+    )
+    assert week.status_code == 400
+    assert (
+        f'id="error-{invoice.pk}-cash">Enter an amount such as 12.50.</div>'
+        in week.content.decode()
+    )
+    assert not Settlement.objects.filter(invoice=invoice).exists()
+
+
 def test_payments_export_downloads_the_selected_payments(
     owner_client: Client, invoice: Invoice
 ) -> None:
