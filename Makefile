@@ -23,6 +23,8 @@ $(INSTALLED): requirements.lock
 
 install: $(INSTALLED) ## Create .venv and install the locked dependencies
 
+run: export DEBUG = 1
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install ## Migrate, load demo data once, start the task worker and serve on 127.0.0.1:8000
 	@DEBUG=1 $(PY) manage.py migrate --noinput -v 0
 	@DEBUG=1 $(PY) manage.py seed_demo --if-empty
