@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.exports.access import export_permission_required
@@ -51,7 +52,7 @@ class _Range(forms.Form):
 def sales_by_mode(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     form = _Range(request.GET)
     if not form.is_valid() or form.cleaned_data["end"] < form.cleaned_data["start"]:
-        return HttpResponseBadRequest("start and end dates are required, start first")
+        return HttpResponseBadRequest(_("Choose a start date and an end date, the start first."))
     shop, start, end = membership.shop, form.cleaned_data["start"], form.cleaned_data["end"]
     labels = _labels(shop.pk)
     return xlsx_response(

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Unit(models.TextChoices):
@@ -78,9 +79,9 @@ class Product(models.Model):
 
 
 class OrderStatus(models.TextChoices):
-    OPEN = "open", _("Not delivered")
-    DELIVERED = "delivered", _("Delivered")
-    CANCELLED = "cancelled", _("Cancelled")
+    OPEN = "open", pgettext_lazy("order status", "Not delivered")
+    DELIVERED = "delivered", pgettext_lazy("order status", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
 
 
 class OrderQuerySet(models.QuerySet["Order"]):
@@ -250,8 +251,8 @@ def format_invoice_number(year: int, sequence: int) -> str:
 
 
 class SettlementStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    REVERSED = "reversed", _("Reversed")
+    ACTIVE = "active", pgettext_lazy("settlement status", "Active")
+    REVERSED = "reversed", pgettext_lazy("settlement status", "Reversed")
 
 
 class Settlement(models.Model):

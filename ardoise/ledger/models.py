@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Account(models.Model):
@@ -160,10 +161,10 @@ class ChargeKind(models.TextChoices):
 
 
 class ChargeStatus(models.TextChoices):
-    OPEN = "open", _("Pending")
-    PARTIALLY_PAID = "partially_paid", _("Partially paid")
-    PAID = "paid", _("Paid")
-    VOID = "void", _("Void")
+    OPEN = "open", pgettext_lazy("charge status", "Pending")
+    PARTIALLY_PAID = "partially_paid", pgettext_lazy("charge status", "Partially paid")
+    PAID = "paid", pgettext_lazy("charge status", "Paid")
+    VOID = "void", pgettext_lazy("charge status", "Void")
 
 
 class Charge(models.Model):
@@ -235,8 +236,8 @@ class CreditKind(models.TextChoices):
 
 
 class CreditStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    VOID = "void", _("Void")
+    ACTIVE = "active", pgettext_lazy("credit status", "Active")
+    VOID = "void", pgettext_lazy("credit status", "Void")
 
 
 class Credit(models.Model):

@@ -8,6 +8,7 @@ the invoice is settled from the prepaid balance.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BuiltInMode(models.TextChoices):
@@ -74,9 +75,9 @@ class OnlinePaymentSettings(models.Model):
 
 
 class CheckoutStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting for the payment")
-    APPROVED = "approved", _("Paid")
-    DECLINED = "declined", _("Declined")
+    PENDING = "pending", pgettext_lazy("checkout status", "Waiting for the payment")
+    APPROVED = "approved", pgettext_lazy("checkout status", "Paid")
+    DECLINED = "declined", pgettext_lazy("checkout status", "Declined")
 
 
 LIVE_CHECKOUT_STATUSES = [CheckoutStatus.PENDING, CheckoutStatus.APPROVED]

@@ -11,6 +11,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ardoise.shops.permissions import Permission
 
@@ -98,11 +99,11 @@ class Shop(models.Model):
 
 
 class RoleKind(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    ADMIN = "admin", _("Admin")
-    MANAGER = "manager", _("Manager")
-    ASSOCIATE = "associate", _("Associate")
-    CUSTOM = "custom", _("Custom")
+    OWNER = "owner", pgettext_lazy("staff role", "Owner")
+    ADMIN = "admin", pgettext_lazy("staff role", "Admin")
+    MANAGER = "manager", pgettext_lazy("staff role", "Manager")
+    ASSOCIATE = "associate", pgettext_lazy("staff role", "Associate")
+    CUSTOM = "custom", pgettext_lazy("staff role", "Custom")
 
 
 class Role(models.Model):
@@ -118,6 +119,13 @@ class Role(models.Model):
         ]
 
     def __str__(self) -> str:
+        return str(self.label)
+
+    @property
+    def label(self) -> str:
+        """Built-in roles are stored in English and shown in the reader's language."""
+        if self.kind != RoleKind.CUSTOM:
+            return str(RoleKind(self.kind).label)
         return self.name
 
     def grants(self, permission: "Permission | str") -> bool:

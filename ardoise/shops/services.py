@@ -14,6 +14,7 @@ Each use case writes its audit event in the same transaction.
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -273,3 +274,16 @@ def record_failed_sign_in(*, email: str, address: str | None) -> dt.datetime | N
 
 def clear_failed_sign_ins(*, email: str) -> None:
     SignInThrottle.objects.filter(key=f"email:{email.strip().lower()}").delete()
+
+
+# --- Preferences ------------------------------------------------------------------------------
+
+
+def set_user_language(*, user: User, language: str) -> bool:
+    """Save the user's interface language; an unknown code changes nothing and returns False."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return True

@@ -12,16 +12,19 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views import i18n
+from django.views.decorators.http import require_POST
 
 from ardoise.shops.models import Membership, User
 from ardoise.shops.services import (
     clear_failed_sign_ins,
     record_failed_sign_in,
+    set_user_language,
     sign_in_locked_until,
 )
 
@@ -86,6 +89,16 @@ class SignInView(auth_views.LoginView):
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language menu: saves a signed-in member's preference, then sets the cookie and
+    redirects like Django's own view (the preference is applied on every request by
+    `MemberLanguageMiddleware`)."""
+    if request.user.is_authenticated:
+        set_user_language(user=request.user, language=request.POST.get("language", ""))
+    return i18n.set_language(request)
 
 
 class StaffPasswordResetForm(auth_forms.PasswordResetForm):

@@ -6,6 +6,7 @@ from ardoise.staff import auth
 urlpatterns = [
     path("login/", auth.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", auth.set_language, name="set_language"),
     path("password/reset/", auth.password_reset, name="password_reset"),
     path("password/reset/sent/", auth.password_reset_done, name="password_reset_done"),
     path(

@@ -14,7 +14,7 @@ claimed the same way: a run interrupted and run again sends each customer one st
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StatementCounter(models.Model):
@@ -77,8 +77,8 @@ class Statement(models.Model):
 
 
 class LineKind(models.TextChoices):
-    CHARGE = "charge", _("Charge")
-    CREDIT = "credit", _("Credit")
+    CHARGE = "charge", pgettext_lazy("statement line kind", "Charge")
+    CREDIT = "credit", pgettext_lazy("statement line kind", "Credit")
 
 
 class StatementLine(models.Model):
@@ -139,10 +139,10 @@ class StatementLink(models.Model):
 
 
 class SendStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+    QUEUED = "queued", pgettext_lazy("statement send status", "Queued")
+    SENDING = "sending", pgettext_lazy("statement send status", "Sending")
+    SENT = "sent", pgettext_lazy("statement send status", "Sent")
+    FAILED = "failed", pgettext_lazy("statement send status", "Failed")
 
 
 class StatementSend(models.Model):
@@ -179,9 +179,9 @@ class StatementSend(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    FINISHED = "finished", _("Finished")
+    QUEUED = "queued", pgettext_lazy("statement run status", "Queued")
+    RUNNING = "running", pgettext_lazy("statement run status", "Running")
+    FINISHED = "finished", pgettext_lazy("statement run status", "Finished")
 
 
 class StatementRun(models.Model):
@@ -212,11 +212,11 @@ class StatementRun(models.Model):
 
 
 class ItemStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    SKIPPED = "skipped", _("Skipped")
+    PENDING = "pending", pgettext_lazy("statement send status", "Waiting")
+    SENDING = "sending", pgettext_lazy("statement send status", "Sending")
+    SENT = "sent", pgettext_lazy("statement send status", "Sent")
+    FAILED = "failed", pgettext_lazy("statement send status", "Failed")
+    SKIPPED = "skipped", pgettext_lazy("statement send status", "Skipped")
 
 
 class StatementRunItem(models.Model):

@@ -1,5 +1,7 @@
 """End to end in Chromium: key a sale, deliver, settle with an over-payment; the Payments page;
-the XLSX download; a refund to the account; the Refund button hidden without the permission."""
+the XLSX download; a refund to the account; the Refund button hidden without the permission.
+
+The browser and the members are French (the default language), so pages read in French."""
 
 import io
 import re
@@ -56,17 +58,17 @@ def test_key_a_sale_deliver_it_and_settle_an_over_payment_in_cash(page, shop_acc
     page.wait_for_url(re.compile(r"/sales/charges/\d+/$"))
     invoice = Invoice.objects.get(order__account=account)
     assert invoice.total == 12_00  # 2.5 kg x 4.20 + 1.50
-    assert page.locator("h1").inner_text() == f"Invoice {invoice.number}"
+    assert page.locator("h1").inner_text() == f"Facture {invoice.number}"
     page.check("input[name=mode][value=cash]")
     page.fill("input[name=amount]", "20")
-    page.click("text=Record the settlement")
+    page.click("text=Enregistrer le règlement")
     page.wait_for_selector(".overpayment")
     assert (
         page.locator(".overpayment").inner_text().replace("\u202f", " ").replace("\xa0", " ")
-        == "8,00 € credited to the account"
+        == "8,00 € crédités sur le compte"
     )
     assert page.locator("#customer-balance").inner_text().replace("\xa0", " ") == "8,00 €"
-    assert page.locator("#charge-status").inner_text() == "Paid"
+    assert page.locator("#charge-status").inner_text() == "Réglée"
     receipt = page.context.new_page()
     receipt.goto(f"/sales/charges/{invoice.charge_id}/receipt/")
     assert receipt.locator("[data-balance]").inner_text().replace("\xa0", " ") == "8,00 €"
@@ -129,7 +131,7 @@ def test_refund_a_sale_to_the_account(page, shop_account) -> None:
     assert page.input_value("input[name=amount]") == "30.00"
     page.select_option("select[name=mode]", "account")
     page.fill("input[name=reason]", "Returned")
-    page.click("button.primary:text('Refund')")
+    page.click("button.primary:text('Rembourser')")
     page.wait_for_url(re.compile(rf"/sales/charges/{invoice.charge_id}/$"))
     assert page.locator("#credit-notes").inner_text().count("Returned") == 1
     account.refresh_from_db()
@@ -142,5 +144,5 @@ def test_a_member_without_refund_permission_sees_no_refund_button(page, shop_acc
     invoice = make_invoice(account)
     sign_in(page, make_member(shop, RoleKind.ASSOCIATE))
     page.goto(f"/sales/charges/{invoice.charge_id}/")
-    assert page.locator("h1").inner_text() == f"Invoice {invoice.number}"
+    assert page.locator("h1").inner_text() == f"Facture {invoice.number}"
     assert page.locator("#refund-button").count() == 0

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from ardoise.exports.payments import payments_received, write_payments
@@ -29,10 +29,12 @@ LABELS = {
 }
 
 
-def _read(write) -> object:
+def _read(write, language: str = "en") -> object:
+    """Write a workbook in `language` (English by default, like LABELS) and read it back."""
     buffer = io.BytesIO()
     workbook = open_workbook(buffer)
-    write(workbook)
+    with translation.override(language):
+        write(workbook)
     workbook.close()
     buffer.seek(0)
     return load_workbook(buffer)
@@ -208,3 +210,28 @@ def test_reversed_payments_are_not_exported(sales) -> None:
     book = _read(lambda wb: write_payments(wb, payments_received(shop.pk), labels=LABELS))
     modes = [row[3] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
     assert modes == ["Transfer", "Cash", None]
+
+
+def test_workbooks_speak_french_with_valid_sheet_names(sales) -> None:
+    shop, _ = sales
+    today = timezone.localdate()
+
+    payments_book = _read(
+        lambda wb: write_payments(wb, payments_received(shop.pk), labels=LABELS),
+        language="fr",
+    )
+    sales_book = _read(
+        lambda wb: write_sales_by_mode(wb, shop_id=shop.pk, start=today, end=today, labels=LABELS),
+        language="fr",
+    )
+
+    assert [ws.title for ws in payments_book.worksheets] == ["Paiements reçus"]
+    assert next(payments_book.worksheets[0].iter_rows(values_only=True)) == (
+        "Reçu le",
+        "Client",
+        "Facture",
+        "Mode de règlement",
+        "Référence",
+        "Montant",
+    )
+    assert [ws.title for ws in sales_book.worksheets] == ["Totaux par mode", "Détail"]

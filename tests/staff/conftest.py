@@ -21,6 +21,10 @@ def account(shop: Shop) -> Account:
 
 
 def client_for(user: User) -> Client:
+    """A client signed in as `user`, who reads the back office in English: a member's saved
+    language applies on every request, so it is the preference, not Accept-Language, that counts."""
+    user.language = "en"
+    user.save(update_fields=["language"])
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account
-from ardoise.shops.models import RoleKind, Shop
+from ardoise.shops.models import RoleKind, Shop, User
 from tests.factories import key, make_account
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,9 @@ def test_account_tab_shows_the_overview(owner_client: Client, history: Account) 
 
 @time_machine.travel(NOW)
 def test_amounts_are_formatted_in_french(history: Account, owner_client: Client) -> None:
-    owner_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    User.objects.filter(memberships__shop=history.shop, memberships__role__kind="owner").update(
+        language="fr"
+    )
     ledger.record_top_up(
         account=history, amount=1234_50, mode="cash", idempotency_key=key(), actor=None
     )

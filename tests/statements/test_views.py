@@ -24,6 +24,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _client(user: User) -> Client:
+    """Signed in as `user`, who prefers English (the member's language applies on every request)."""
+    user.language = "en"
+    user.save(update_fields=["language"])
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert client.login(email=user.email, password=PASSWORD)
     return client

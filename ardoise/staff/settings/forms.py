@@ -19,7 +19,7 @@ class RoleForm(forms.Form):
     def __init__(self, *args: Any, role: Role | None = None, **kwargs: Any) -> None:
         self.role = role
         if role is not None:
-            kwargs.setdefault("initial", {"name": role.name, "permissions": role.permissions})
+            kwargs.setdefault("initial", {"name": role.label, "permissions": role.permissions})
         super().__init__(*args, **kwargs)
         if role is not None and role.kind != RoleKind.CUSTOM:
             self.fields["name"].disabled = True
