@@ -22,14 +22,15 @@ kept as they are: each is matched, in order, to its role in CHARGE_ROLES or PAYM
 bench stops if the services send another statement, or one fewer or one more. The raw workers
 send exactly those texts in the same order, on a psycopg connection with the client-side binding
 Django uses (`psycopg.ClientCursor`), in autocommit but for one transaction around the business
-event, where the service opens `transaction.atomic`: the shop read before the transaction, the
-idempotency claim, the guarded UPDATE of the account, the journal entry, the postings (one
-UNNEST insert), the charge or credit, the FOR UPDATE read of unapplied credits (and, for a
-payment, of open charges), the allocation with the charge, credit and account updates, the audit
-event, the settling of the idempotency record, then the read after the commit. Parameters are
-built afresh for each operation: keys, references, the request fingerprint (sha256, as
-`idempotency.fingerprint` computes it), timestamps, and the ids each RETURNING gives to the next
-statements; the allocation is computed from the rows the FOR UPDATE reads return, oldest charge
+event, where the service opens `transaction.atomic`: the idempotency claim, the guarded UPDATE
+of the account (which returns its Debt and Deposit), the journal entry, the postings (one
+multi-row insert), the charge or credit; for a payment only (a charge meets no deposit, so it
+has nothing to allocate), the shop's allocation setting, the FOR UPDATE reads of unapplied
+credits and open charges, the allocation with the charge, credit and account updates; then the
+audit event and the settling of the idempotency record. Parameters are built afresh for each
+operation: keys, references, the request fingerprint (sha256, as `idempotency.fingerprint`
+computes it), timestamps, and the ids each RETURNING gives to the next statements; the
+allocation is computed from the rows the FOR UPDATE reads return, oldest charge
 first. Nothing is skipped but Python: the ORM, model instances, validation and the service code
 around the statements. The captured shapes cover this workload (a charge meets no unapplied
 credit, a payment settles one charge); the raw side checks that and stops otherwise.
@@ -64,34 +65,32 @@ LIMITS = [20_000, 30_000, 40_000, 50_000]  # minor units, by account in turn
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 # The statements of one operation, in order, each known by a fragment of its text.
+# A charge on an account with no deposit has nothing to allocate: the balance UPDATE returns the
+# account's Debt and Deposit, and the service skips the shop read and the allocation.
 CHARGE_ROLES = [
-    ("shop", 'FROM "shops_shop"'),
     ("claim", "INSERT INTO ledger_idempotency"),
     ("move", "UPDATE ledger_account SET balance"),
     ("entry", 'INSERT INTO "ledger_journal_entry"'),
-    ("postings", 'INSERT INTO "ledger_posting"'),
+    ("postings", "INSERT INTO ledger_posting ("),
     ("document", 'INSERT INTO "ledger_charge"'),
-    ("lock_credits", 'FROM "ledger_credit" WHERE ("ledger_credit"."account_id"'),
     ("audit", 'INSERT INTO "audit_event"'),
     ("settle", 'UPDATE "ledger_idempotency"'),
-    ("reread", 'FROM "ledger_charge" WHERE "ledger_charge"."id"'),
 ]
 PAYMENT_ROLES = [
-    ("shop", 'FROM "shops_shop"'),
     ("claim", "INSERT INTO ledger_idempotency"),
     ("move", "UPDATE ledger_account SET balance"),
     ("entry", 'INSERT INTO "ledger_journal_entry"'),
-    ("postings", 'INSERT INTO "ledger_posting"'),
+    ("postings", "INSERT INTO ledger_posting ("),
     ("document", 'INSERT INTO "ledger_credit"'),
-    ("lock_credits", 'FROM "ledger_credit" WHERE ("ledger_credit"."account_id"'),
-    ("lock_charges", 'FROM "ledger_charge" WHERE ("ledger_charge"."account_id"'),
+    ("shop", 'FROM "shops_shop"'),
+    ("lock_credits", "FROM ledger_credit WHERE account_id"),
+    ("lock_charges", "FROM ledger_charge WHERE account_id"),
     ("allocation", 'INSERT INTO "ledger_allocation"'),
-    ("update_charge", 'UPDATE "ledger_charge"'),
-    ("update_credit", 'UPDATE "ledger_credit"'),
+    ("update_charge", "UPDATE ledger_charge SET"),
+    ("update_credit", "UPDATE ledger_credit SET"),
     ("shift", "UPDATE ledger_account SET debt"),
     ("audit", 'INSERT INTO "audit_event"'),
     ("settle", 'UPDATE "ledger_idempotency"'),
-    ("reread", 'FROM "ledger_credit" WHERE "ledger_credit"."id"'),
 ]
 
 Statements = dict[str, str]
@@ -341,7 +340,6 @@ class Raw:
         sql = self.charge_sql
         vat, reference = total // 6, f"FA-{key}"
         when = dt.datetime.now(dt.UTC)
-        automatic = self._shop_auto_allocate(sql)
         with self.connection.transaction():
             claim_id = self._claim(
                 sql,
@@ -368,19 +366,16 @@ class Raw:
                 (self.shop_id, account_id, entry_id, "invoice", reference, "", "", issued_on,
                  None, total - vat, vat, total, total, 0, 0, "open", _now()),
             )  # fmt: skip
-            self._allocate(sql, account_id, automatic)
+            if moved[3] != 0:  # a deposit: the service would allocate
+                raise SystemExit("a charge met an unapplied credit: not the shape captured")
             data = {"total": total, "balance_after": moved[0]}
             self._finish(sql, claim_id, "ledger.charge.posted", "ledger.charge", charge_id, data)
-        if moved is None:
-            return False
-        self._execute(sql["reread"], (charge_id,)).fetchone()
-        return True
+        return moved is not None
 
     def payment(self, account_id: int, amount: int, mode: str, key: str) -> None:
         sql = self.payment_sql
         reference = f"P-{key}"
         when = dt.datetime.now(dt.UTC)
-        automatic = self._shop_auto_allocate(sql)
         with self.connection.transaction():
             claim_id = self._claim(
                 sql,
@@ -404,10 +399,11 @@ class Raw:
                 (self.shop_id, account_id, entry_id, "payment", mode, reference, "", "",
                  received_on, amount, amount, None, 0, 0, "", "active", _now()),
             )  # fmt: skip
-            self._allocate(sql, account_id, automatic)
+            if moved[2] == 0:  # no debt: the service would not allocate
+                raise SystemExit("a payment met no open charge: not the shape captured")
+            self._allocate(sql, account_id, self._shop_auto_allocate(sql))
             data = {"amount": amount, "mode": mode, "balance_after": moved[0]}
             self._finish(sql, claim_id, "ledger.payment.recorded", "ledger.credit", credit_id, data)
-        self._execute(sql["reread"], (credit_id,)).fetchone()
 
     # The statements, with the parameters the services give them.
 
@@ -435,35 +431,26 @@ class Raw:
         sql: Statements,
         entry_id: int,
         account_id: int,
-        moved: tuple[int, int | None],
+        moved: tuple[Any, ...],
         lines: list[tuple[str, int]],
         when: dt.datetime,
     ) -> None:
-        others = [None] * (len(lines) - 1)
-        self._execute(
-            sql["postings"],
-            (
-                [self.shop_id] * len(lines),
-                [entry_id] * len(lines),
-                [account_id, *others],
-                [counter for counter, _ in lines],
-                [amount for _, amount in lines],
-                [moved[0], *others],
-                [moved[1], *others],
-                [when] * len(lines),
-            ),
-        ).fetchall()
+        others = (None, None)
+        rows = [
+            (account_id if n == 0 else None, counter, amount, *(moved[:2] if n == 0 else others))
+            for n, (counter, amount) in enumerate(lines)
+        ]
+        params = [value for row in rows for value in (self.shop_id, entry_id, *row, when)]
+        self._execute(sql["postings"], params)
 
     def _allocate(self, sql: Statements, account_id: int, automatic: bool) -> None:
         """`allocation.apply_credits` without earmarks: oldest open charges first."""
-        cursor = self._execute(sql["lock_credits"], (account_id, "active", 0))
+        cursor = self._execute(sql["lock_credits"], (account_id, "active"))
         columns = _columns(cursor)
         credits = [(row[columns["id"]], row[columns["unapplied_amount"]]) for row in cursor]
         if not credits or not automatic:
             return
-        if "lock_charges" not in sql:
-            raise SystemExit("a charge met an unapplied credit: not the shape captured")
-        cursor = self._execute(sql["lock_charges"], (account_id, 0, "void"))
+        cursor = self._execute(sql["lock_charges"], (account_id, "void"))
         columns = _columns(cursor)
         charges = sorted(
             (row[columns["issued_on"]], row[columns["id"]], row[columns["open_amount"]],
@@ -484,8 +471,8 @@ class Raw:
         self._returning(
             sql["allocation"], (self.shop_id, credit_id, charge_id, amount, None, _now())
         )
-        self._execute(sql["update_charge"], (charge_id, left, charge_id, status, charge_id))
-        self._execute(sql["update_credit"], (credit_id, credits[0][1] - amount, credit_id))
+        self._execute(sql["update_charge"], (left, status, charge_id))
+        self._execute(sql["update_credit"], (credits[0][1] - amount, credit_id))
         self._execute(sql["shift"], [-amount, -amount, account_id])
 
     def _finish(
