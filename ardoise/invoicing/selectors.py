@@ -118,6 +118,17 @@ class Week:
         return sum(self.totals.values())
 
 
+def latest_invoice_day_before(shop_id: int, day: dt.date) -> dt.date | None:
+    """The last day before `day` an invoice was issued: where an empty week points to."""
+    return (
+        Invoice.objects.for_shop(shop_id)
+        .filter(issued_on__lt=day)
+        .order_by("-issued_on")
+        .values_list("issued_on", flat=True)
+        .first()
+    )
+
+
 def payments_week(shop_id: int, monday: dt.date, modes: list[str]) -> Week:
     """The Payments page: a row per invoice issued in the week, with what each mode settled,
     and a row per payment received in the week that settled no invoice. Three queries."""

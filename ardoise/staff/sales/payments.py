@@ -31,6 +31,7 @@ def _week(request: MemberRequest, errors: Errors | None = None) -> dict:
     week = selectors.payments_week(shop_id, monday, [mode.code for mode in modes])
     return {
         "week": week,
+        "earlier": None if week.rows else selectors.latest_invoice_day_before(shop_id, monday),
         "modes": modes,
         "errors": _by_row(errors or {}),
         "new_key": new_key,

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 
 import pytest
@@ -331,6 +332,20 @@ def test_a_refused_cell_says_why_next_to_it(owner_client: Client, invoice: Invoi
         in week.content.decode()
     )
     assert not Settlement.objects.filter(invoice=invoice).exists()
+
+
+def test_an_empty_week_points_to_the_last_week_with_an_invoice(
+    owner_client: Client, invoice: Invoice
+) -> None:
+    later = invoice.issued_on + dt.timedelta(weeks=3)
+    page = owner_client.get(reverse("staff:payments_week"), {"week": later.isoformat()})
+    assert (
+        f'href="?week={invoice.issued_on.isoformat()}" id="earlier-week"' in page.content.decode()
+    )
+    same_week = owner_client.get(
+        reverse("staff:payments_week"), {"week": invoice.issued_on.isoformat()}
+    )
+    assert 'id="earlier-week"' not in same_week.content.decode()
 
 
 def test_payments_export_downloads_the_selected_payments(
