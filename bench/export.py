@@ -23,7 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _postgres import admin, setup_django, urls
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "ardoise_bench_export"
@@ -31,31 +32,6 @@ CUSTOMERS = 2000
 MODES = ["cash", "cheque", "card", "transfer"]
 LABELS = {"cash": "Cash", "cheque": "Cheque", "card": "Card", "transfer": "Transfer"}
 START = dt.date(2025, 1, 1)
-
-
-def _urls() -> tuple[str, str]:
-    base = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/ardoise")
-    parts = urlsplit(base)
-    server = urlunsplit(parts._replace(path="/postgres"))
-    return server, urlunsplit(parts._replace(path=f"/{DATABASE}"))
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    server, _ = _urls()
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(sql)
-
-
-def _django(database_url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
 
 
 def _row(number: int) -> tuple[dt.date, str, str, str, str, int]:
@@ -73,10 +49,10 @@ def _row(number: int) -> tuple[dt.date, str, str, str, str, int]:
 
 def fill(rows: int) -> int:
     """Create, migrate and fill the benchmark database; returns the shop id."""
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE}")
-    _admin(f"CREATE DATABASE {DATABASE}")
-    _, url = _urls()
-    _django(url)
+    admin(DATABASE, f"DROP DATABASE IF EXISTS {DATABASE}")
+    admin(DATABASE, f"CREATE DATABASE {DATABASE}")
+    _, url = urls(DATABASE)
+    setup_django(url, debug=True)
     from django.core.management import call_command
     from django.db import connection
 
@@ -90,9 +66,11 @@ def fill(rows: int) -> int:
         cursor.execute("SET session_replication_role = replica")
         cursor.execute(
             "INSERT INTO customers_customer (shop_id, name, company, email, phone, address, "
-            "postal_code, city, country, language, reference, notes, is_archived, created_at) "
+            "postal_code, city, country, language, reference, notes, is_archived, created_at, "
+            "search_text) "
             "SELECT %s, 'Client ' || lpad(g::text, 5, '0'), '', '', '', '', '', '', 'FR', 'fr', "
-            "'', '', false, now() FROM generate_series(1, %s) g",
+            "'', '', false, now(), 'client ' || lpad(g::text, 5, '0') "
+            "FROM generate_series(1, %s) g",
             [shop.pk, CUSTOMERS],
         )
         cursor.execute(
@@ -181,8 +159,8 @@ def _attach_invoices(shop_id: int, rows: int) -> None:
 
 
 def child_ardoise(shop_id: int, path: str) -> dict[str, float]:
-    _, url = _urls()
-    _django(url)
+    _, url = urls(DATABASE)
+    setup_django(url, debug=True)
     from ardoise.exports.payments import payments_received, write_payments
     from ardoise.exports.xlsx import open_workbook
 
@@ -269,7 +247,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _admin(f"DROP DATABASE IF EXISTS {DATABASE}")
+        admin(DATABASE, f"DROP DATABASE IF EXISTS {DATABASE}")
     assert ours["rows"] == raw["rows"] == options.rows, (ours, raw)
     ratio = ours["seconds"] / raw["seconds"]
     print(f"raw XlsxWriter (rows in memory): {raw['seconds']:.1f} s, peak {raw['peak_mb']:.0f} MB")

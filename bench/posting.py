@@ -55,7 +55,8 @@ import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _postgres import admin, setup_django, urls
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "ardoise_bench_posting"
@@ -96,33 +97,6 @@ PAYMENT_ROLES = [
 Statements = dict[str, str]
 
 
-def _urls() -> tuple[str, str]:
-    base = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/ardoise")
-    parts = urlsplit(base)
-    server = urlunsplit(parts._replace(path="/postgres"))
-    return server, urlunsplit(parts._replace(path=f"/{DATABASE}"))
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    server, _ = _urls()
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(sql)
-
-
-def _django(database_url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = database_url
-    # DEBUG would make Django keep every query it sends: not what runs in production.
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-posting-not-secret")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-
 def _charge_total(number: int, limit: int) -> int:
     """Charge `number` of a worker: every tenth asks for more than the limit allows."""
     if number % 10 == 9:
@@ -140,10 +114,10 @@ def _fingerprint(operation: str, params: dict[str, Any]) -> str:
 
 def build(customers: int) -> dict[str, int]:
     """Create, migrate and fill the database: two shops and their customers' accounts."""
-    _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DATABASE}")
-    _, url = _urls()
-    _django(url)
+    admin(DATABASE, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    admin(DATABASE, f"CREATE DATABASE {DATABASE}")
+    _, url = urls(DATABASE)
+    setup_django(url, debug=False)
     from django.core.management import call_command
     from django.db import connection
 
@@ -626,7 +600,7 @@ def main() -> None:
     try:
         shops = build(options.customers)
         statements = capture(shops["services"])
-        _, url = _urls()
+        _, url = urls(DATABASE)
         accounts = {side: accounts_of(shops[side], options.customers) for side in SIDES}
         rounds: list[dict[str, dict[str, Any]]] = []
         for number in range(options.rounds):
@@ -652,7 +626,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-        _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        admin(DATABASE, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     _summary(
         options, rounds, reports, rows, version.split()[0], load, time.perf_counter() - started
     )

@@ -4,7 +4,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${VENV:-.venv}/bin/python
 status=0
-for bench in bench/*.py; do
+for bench in bench/[!_]*.py; do
   echo "== $bench"
   "$PY" "$bench" || status=1
 done
