@@ -377,3 +377,35 @@ def test_the_last_credit_note_takes_exactly_the_vat_that_is_left(shop: Shop) -> 
     assert [note.vat_amount for note in notes] == [5_56, 5_56, 5_55]
     sale.refresh_from_db()
     assert (sale.credited_amount, sale.credited_vat_amount) == (100_00, 16_67)
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [
+        # Each 1,05 € note rounds its VAT up (17.5 -> 18 cents): without a bound, the VAT
+        # credited passes the 2 € the sale carried before the sale is fully credited.
+        [1_05] * 11 + [39, 6],
+        # Each 1,04 € note rounds its VAT down (17.33 -> 17 cents): without a bound, the net
+        # credited passes the 10 € of the sale, and the last cent would raise sales by 3 cents.
+        [1_04] * 11 + [55, 1],
+    ],
+    ids=["vat-rounded-up", "vat-rounded-down"],
+)
+def test_many_small_credit_notes_never_credit_more_vat_or_net_than_the_sale_carried(
+    shop: Shop, amounts: list[int]
+) -> None:
+    account = make_account(shop)
+    sale = charge(account, 12_00, vat_amount=2_00)
+
+    for amount in amounts:
+        note = ledger.issue_credit_note(
+            charge=sale, amount=amount, reason="x", idempotency_key=key(), actor=None
+        )
+        sale.refresh_from_db()
+        counters = dict(note.entry.postings.filter(account=None).values_list("counter", "amount"))
+        assert counters.get("sales", 0) <= 0 and counters.get("vat", 0) <= 0, counters
+        assert 0 <= sale.credited_vat_amount <= sale.vat_amount
+        assert 0 <= sale.credited_amount - sale.credited_vat_amount <= sale.net_amount
+
+    assert (sale.credited_amount, sale.credited_vat_amount) == (12_00, 2_00)
+    assert check_ledger().ok
