@@ -126,10 +126,12 @@ def test_an_earmarked_deposit_waits_for_its_order_even_with_automatic_allocation
 
     order = charge(account, 25_00, day=9, earmark="order:42")
 
+    # The order is settled first, although it is the newer charge; the 5 € left is then an
+    # ordinary credit and goes to the oldest open charge.
     deposit.refresh_from_db()
-    assert _open(older, order) == [(10_00, ChargeStatus.OPEN), (0, ChargeStatus.PAID)]
-    assert deposit.unapplied_amount == 5_00
-    assert figures(account) == (-5_00, 10_00, 5_00)
+    assert _open(older, order) == [(5_00, ChargeStatus.PARTIALLY_PAID), (0, ChargeStatus.PAID)]
+    assert deposit.unapplied_amount == 0
+    assert figures(account) == (-5_00, 5_00, 0)
 
 
 def test_an_earmarked_deposit_settles_its_charge_when_the_shop_does_not_allocate() -> None:
@@ -409,3 +411,19 @@ def test_many_small_credit_notes_never_credit_more_vat_or_net_than_the_sale_carr
 
     assert (sale.credited_amount, sale.credited_vat_amount) == (12_00, 2_00)
     assert check_ledger().ok
+
+
+def test_what_is_left_of_an_earmarked_deposit_settles_older_charges_at_once(
+    account: Account,
+) -> None:
+    """The order's charge takes its share, and with automatic allocation the rest of the
+    deposit goes to the oldest open charge in the same call, not at some later event."""
+    older = charge(account, 10_00, day=1)
+    deposit = top_up(account, 30_00, earmark="order:9")
+
+    order = charge(account, 20_00, day=2, earmark="order:9")
+
+    deposit.refresh_from_db()
+    assert _open(older, order) == [(0, ChargeStatus.PAID), (0, ChargeStatus.PAID)]
+    assert deposit.unapplied_amount == 0
+    assert figures(account) == (0, 0, 0)
