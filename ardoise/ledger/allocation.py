@@ -182,7 +182,7 @@ def apply_credits(
         for credit in credits:
             if left[credit.pk] == 0:
                 continue
-            if credit.earmark and _earmark_is_waiting(credit, account_id):
+            if credit.earmark and _earmark_is_waiting(credit, account_id, charges, remaining_open):
                 continue
             left[credit.pk] = settle(credit, left[credit.pk], charges)
 
@@ -220,15 +220,29 @@ def apply_credit_to(
     return write_allocations(shop_id=shop_id, account_id=account_id, actor_id=actor_id, pairs=pairs)
 
 
-def _earmark_is_waiting(credit: Credit, account_id: int) -> bool:
-    """An earmark waits while its charge is open or not yet posted (an undelivered order)."""
+def _earmark_is_waiting(
+    credit: Credit, account_id: int, open_charges: Sequence[Charge], remaining_open: dict[int, int]
+) -> bool:
+    """An earmark waits while its charge is open or not yet posted (an undelivered order).
+
+    "Open" counts what the current pass has already settled (`remaining_open`): the database
+    still shows the open amount until the pass is written, and reading it there kept the rest of
+    a deposit away from older charges until some later event, with Debt and Deposit both above
+    zero under automatic allocation.
+    """
+    if any(
+        _earmark_matches(credit, charge) and remaining_open[charge.pk] > 0
+        for charge in open_charges
+    ):
+        return True
+    # No matching charge is open (every open charge is in `open_charges`): the earmark waits
+    # only for a charge not posted yet.
     charges = Charge.objects.filter(account_id=account_id)
     if credit.earmark.startswith("charge:"):
         charge_id = credit.earmark.removeprefix("charge:")
         target = charges.filter(pk=int(charge_id)) if charge_id.isdigit() else charges.none()
-        return target.filter(open_amount__gt=0).exists() or not target.exists()
-    target = charges.filter(earmark=credit.earmark)
-    return target.filter(open_amount__gt=0).exists() or not target.exists()
+        return not target.exists()
+    return not charges.filter(earmark=credit.earmark).exists()
 
 
 def net_allocations(

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
 
 from ardoise.ledger.models import (
@@ -142,6 +142,36 @@ def check_ledger(shop_id: int | None = None) -> Report:
     for (credit_id, charge_id), net in pair_totals.items():
         report.problems.append(
             f"credit {credit_id} unallocated {-net} more than it allocated to charge {charge_id}"
+        )
+
+    # Each customer posting keeps the balance after it: the running sum of the account's postings
+    # in the order they were written (every service writes them while holding the account row).
+    # A lost update or a check-then-act race shows here even when the final balance adds up.
+    for row in (
+        Posting.objects.filter(scope, account__isnull=False)
+        .annotate(
+            running=Window(Sum("amount"), partition_by=[F("account_id")], order_by=F("id").asc())
+        )
+        .filter(~Q(balance_after=F("running")))
+        .values("pk", "entry_id", "account_id", "balance_after", "running")
+        .order_by("pk")
+    ):
+        report.problems.append(
+            f"posting {row['pk']} (entry {row['entry_id']}) on account {row['account_id']} "
+            f"says the balance after it is {row['balance_after']}, the postings up to it sum "
+            f"to {row['running']}"
+        )
+
+    # An allocation only links a credit and a charge of one account.
+    for link in (
+        Allocation.objects.filter(scope)
+        .exclude(credit__account_id=F("charge__account_id"))
+        .values("pk", "credit_id", "credit__account_id", "charge_id", "charge__account_id")
+    ):
+        report.problems.append(
+            f"allocation {link['pk']} links credit {link['credit_id']} of account "
+            f"{link['credit__account_id']} to charge {link['charge_id']} of account "
+            f"{link['charge__account_id']}"
         )
 
     for breach in (

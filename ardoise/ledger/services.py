@@ -651,8 +651,8 @@ def issue_credit_note(
     still unpaid on it (that part always goes back to the account); what was paid may go back to
     the account (prepaid credit) or be paid out by `refund_mode`. `to_account` defaults to the
     whole amount when refunding to the account, to the minimum otherwise. Sales and VAT are
-    reduced in proportion; the last credit note of a charge takes exactly the VAT that is left.
-    Locks the account row, then the charge.
+    reduced in proportion, never beyond what the charge has left of either; the last credit note
+    of a charge takes exactly the VAT that is left. Locks the account row, then the charge.
     """
     amount = _amount(amount)
     reason = _reason(reason)
@@ -687,10 +687,14 @@ def issue_credit_note(
         if to_account < minimum:
             raise RefundMustGoToAccount(minimum=format_money(minimum, account.currency))
         payout = amount - to_account
-        if amount == locked.creditable_amount:
-            vat = locked.vat_amount - locked.credited_vat_amount
-        else:
-            vat = (amount * locked.vat_amount * 2 + locked.total) // (locked.total * 2)
+        # VAT in proportion, rounded half up, then kept within what the charge has left on each
+        # side: rounding every note of a series the same way would otherwise credit more VAT (or
+        # more net) than the sale carried, and the last note would post VAT or sales the wrong
+        # way round. The last note (amount = creditable) takes exactly the VAT that is left.
+        vat_left = locked.vat_amount - locked.credited_vat_amount
+        net_left = locked.net_amount - (locked.credited_amount - locked.credited_vat_amount)
+        vat = (amount * locked.vat_amount * 2 + locked.total) // (locked.total * 2)
+        vat = min(max(vat, amount - net_left), vat_left)
         moved = _move(account.pk, deposit=to_account) if to_account else None
         counters = {SALES: -(amount - vat), VAT: -vat}
         if payout:
