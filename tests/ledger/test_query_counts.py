@@ -19,19 +19,17 @@ def test_post_charge_queries(
 ) -> None:
     charge(account, 10_00)
 
-    with django_assert_num_queries(12):
-        # 1. SELECT the shop (auto_allocate), before the transaction
-        # 2. SAVEPOINT
-        # 3. INSERT the idempotency claim ... ON CONFLICT DO NOTHING RETURNING id
-        # 4. UPDATE the account row, guarded by the limit, RETURNING balance and limit
-        # 5. INSERT the journal entry
-        # 6. INSERT the three postings (customer, sales, VAT) in one statement
-        # 7. INSERT the charge
-        # 8. SELECT ... FOR UPDATE the unapplied credits (none: automatic allocation stops here)
-        # 9. INSERT the audit event
-        # 10. UPDATE the idempotency record with the charge id
-        # 11. RELEASE SAVEPOINT
-        # 12. SELECT the charge's open amount and status after allocation
+    with django_assert_num_queries(9):
+        # 1. SAVEPOINT
+        # 2. INSERT the idempotency claim ... ON CONFLICT DO NOTHING RETURNING id
+        # 3. UPDATE the account row, guarded by the limit, RETURNING balance, limit, Debt and
+        #    Deposit: a Deposit of 0 means no unapplied credit, so no allocation is read at all
+        # 4. INSERT the journal entry
+        # 5. INSERT the three postings (customer, sales, VAT) in one statement
+        # 6. INSERT the charge
+        # 7. INSERT the audit event
+        # 8. UPDATE the idempotency record with the charge id
+        # 9. RELEASE SAVEPOINT
         sale = charge(account, 20_00, vat_amount=2_00)
 
     assert (sale.open_amount, sale.status) == (20_00, ChargeStatus.OPEN)
@@ -42,24 +40,24 @@ def test_record_payment_queries_do_not_grow_with_the_charges_it_settles(
 ) -> None:
     sales = [charge(account, 10_00) for _ in range(5)]
 
-    with django_assert_num_queries(17):
-        # 1. SELECT the shop (auto_allocate), before the transaction
-        # 2. SAVEPOINT
-        # 3. INSERT the idempotency claim ... ON CONFLICT DO NOTHING RETURNING id
-        # 4. UPDATE the account row (balance, Deposit, version) RETURNING balance and limit
-        # 5. INSERT the journal entry
-        # 6. INSERT the two postings (customer, mode:cash) in one statement
-        # 7. INSERT the credit
+    with django_assert_num_queries(16):
+        # 1. SAVEPOINT
+        # 2. INSERT the idempotency claim ... ON CONFLICT DO NOTHING RETURNING id
+        # 3. UPDATE the account row (balance, Deposit, version) RETURNING balance, limit, Debt
+        #    and Deposit (both above 0 here: there is something to allocate)
+        # 4. INSERT the journal entry
+        # 5. INSERT the two postings (customer, mode:cash) in one statement
+        # 6. INSERT the credit
+        # 7. SELECT the shop's auto_allocate setting
         # 8. SELECT ... FOR UPDATE the unapplied credits, by id
         # 9. SELECT ... FOR UPDATE the open charges, by id
         # 10. INSERT the five allocations in one statement
         # 11. UPDATE the five charges' open amounts and statuses in one statement
-        # 12. UPDATE the credit's unapplied amount
+        # 12. UPDATE the credit's unapplied amount (the instance returned is updated in place)
         # 13. UPDATE the account's Debt and Deposit by the amount allocated
         # 14. INSERT the audit event
         # 15. UPDATE the idempotency record with the credit id
         # 16. RELEASE SAVEPOINT
-        # 17. SELECT the credit's unapplied amount after allocation
         payment = pay(account, 55_00)
 
     assert payment.unapplied_amount == 5_00
