@@ -30,6 +30,11 @@ class InvalidAmount(LedgerError):
     default_message = _("The amount must be greater than zero.")
 
 
+class AccountAlreadyOpen(LedgerError):
+    code = "account_already_open"
+    default_message = _("This customer already has an account in this currency.")
+
+
 class CreditLimitExceeded(LedgerError):
     code = "credit_limit_exceeded"
     default_message = _("This would take the account beyond its credit limit.")

@@ -24,6 +24,7 @@ from ardoise.core.money import MoneyError, format_money, require_minor
 from ardoise.customers.models import Customer
 from ardoise.ledger import allocation, idempotency
 from ardoise.ledger.errors import (
+    AccountAlreadyOpen,
     AlreadyReversed,
     CreditLimitExceeded,
     CreditNoteTooLarge,
@@ -264,9 +265,13 @@ def open_account(
         )
         if claim.replay_of is not None:
             return Account.objects.get(pk=claim.replay_of)
-        account = Account.objects.create(
-            shop_id=shop.pk, customer=customer, currency=shop.currency, credit_limit=limit
-        )
+        try:
+            with transaction.atomic():  # the unique (customer, currency) decides, races too
+                account = Account.objects.create(
+                    shop_id=shop.pk, customer=customer, currency=shop.currency, credit_limit=limit
+                )
+        except IntegrityError as error:
+            raise AccountAlreadyOpen() from error
         record_event(
             shop_id=shop.pk,
             actor_id=_actor_id(actor),
@@ -353,6 +358,7 @@ def post_charge(
     and is recorded. Then unapplied credits settle it (earmarked ones always, the others when the
     shop applies credits automatically).
     """
+    kind = ChargeKind(kind)  # ValueError for a kind that does not exist: a programming error
     total = _amount(total, name="total")
     vat = _amount(vat_amount, name="vat_amount", allow_zero=True)
     if vat > total:

@@ -3,13 +3,13 @@
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError
 from django.utils import timezone
 
 from ardoise.audit.models import AuditEvent
 from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.errors import (
+    AccountAlreadyOpen,
     CreditLimitExceeded,
     InvalidAmount,
     InvalidDate,
@@ -68,8 +68,15 @@ def test_open_account_replayed_returns_the_same_account(shop: Shop) -> None:
 
 
 def test_a_second_account_in_the_same_currency_is_refused(account: Account) -> None:
-    with nothing_written(), pytest.raises(IntegrityError):
+    with nothing_written(), pytest.raises(AccountAlreadyOpen):
         ledger.open_account(customer=account.customer, actor=None, idempotency_key=key())
+
+
+def test_a_charge_of_an_unknown_kind_is_refused(account: Account) -> None:
+    with nothing_written(), pytest.raises(ValueError, match="'gift'"):
+        ledger.post_charge(
+            account=account, total=10_00, kind="gift", idempotency_key=key(), actor=None
+        )
 
 
 # --- change_credit_limit ------------------------------------------------------------------------
