@@ -75,7 +75,7 @@ CHARGE_ROLES = [
     ("postings", "INSERT INTO ledger_posting ("),
     ("document", 'INSERT INTO "ledger_charge"'),
     ("audit", 'INSERT INTO "audit_event"'),
-    ("settle", 'UPDATE "ledger_idempotency"'),
+    ("settle", "UPDATE ledger_idempotency SET result_id"),
 ]
 PAYMENT_ROLES = [
     ("claim", "INSERT INTO ledger_idempotency"),
@@ -91,7 +91,7 @@ PAYMENT_ROLES = [
     ("update_credit", "UPDATE ledger_credit SET"),
     ("shift", "UPDATE ledger_account SET debt"),
     ("audit", 'INSERT INTO "audit_event"'),
-    ("settle", 'UPDATE "ledger_idempotency"'),
+    ("settle", "UPDATE ledger_idempotency SET result_id"),
 ]
 
 Statements = dict[str, str]

@@ -55,5 +55,11 @@ def claim(*, shop_id: int, key: str, operation: str, params: dict[str, Any]) -> 
 
 
 def settle(claim_: Claim, result_id: int) -> None:
-    """Store the result of the claimed work (same transaction)."""
-    IdempotencyRecord.objects.filter(pk=claim_.record_id).update(result_id=result_id)
+    """Store the result of the claimed work (same transaction). Written SQL, like the claim:
+    both run in every posting (bench/posting.py)."""
+    table = IdempotencyRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET result_id = %s WHERE id = %s",  # noqa: S608
+            [result_id, claim_.record_id],
+        )
