@@ -127,8 +127,11 @@ def test_refund_a_sale_to_the_account(page, shop_account) -> None:
     sign_in(page, owner_of(shop))
     page.goto(f"/sales/charges/{invoice.charge_id}/")
     page.click("#refund-button")
+    page.check("input[name=lines]")  # the line's amount, written the French way
+    assert page.input_value("input[name=amount]") == "30,00"
+    page.fill("input[name=amount]", "")
     page.click("#max")
-    assert page.input_value("input[name=amount]") == "30.00"
+    assert page.input_value("input[name=amount]") == "30,00"
     page.select_option("select[name=mode]", "account")
     page.fill("input[name=reason]", "Returned")
     page.click("button.primary:text('Rembourser')")

@@ -21,7 +21,13 @@ from ardoise.shops.models import Membership, Shop
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import MemberRequest, get_charge_for_member, member_required, require
 from ardoise.staff.sales.access import get_settlement_for_member
-from ardoise.staff.sales.forms import ReasonForm, RefundForm, SettlementForm, new_key
+from ardoise.staff.sales.forms import (
+    ReasonForm,
+    RefundForm,
+    SettlementForm,
+    amount_for_input,
+    new_key,
+)
 
 ACCOUNT = "account"
 
@@ -61,7 +67,7 @@ def _settlement_form(membership: Membership, charge: Charge, data: Any = None) -
     amount = charge.open_amount or charge.total
     initial = {
         "mode": shop.default_payment_mode,
-        "amount": f"{amount // 100}.{amount % 100:02d}",
+        "amount": amount_for_input(amount),
         "idempotency_key": new_key(),
     }
     return SettlementForm(data, initial=initial, modes=modes)

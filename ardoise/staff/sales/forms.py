@@ -6,9 +6,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.core.money import MoneyError, to_minor
+from ardoise.core.money import MoneyError, to_decimal, to_minor
 from ardoise.invoicing.models import VAT_RATES, Product, Unit
 from ardoise.invoicing.totals import LineInput
 from ardoise.payments.models import PaymentMode
@@ -27,6 +28,15 @@ def parse_amount(value: str, currency: str = "EUR") -> int:
     if not text:
         raise MoneyError("empty")
     return to_minor(text, currency)
+
+
+def amount_for_input(minor: int | None) -> str:
+    """Minor units as a cashier would type them, in the reader's locale (`12,50` in French,
+    `12.50` in English), without grouping; empty for nothing or zero. `parse_amount` reads both.
+    """
+    if not minor:
+        return ""
+    return str(to_decimal(int(minor))).replace(".", str(get_format("DECIMAL_SEPARATOR")))
 
 
 class MoneyField(forms.CharField):

@@ -17,6 +17,21 @@ def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
 
 
 @register.filter
+def input_amount(minor: int | None) -> str:
+    """Minor units for an input's value, in the reader's locale (`12,50`); empty for zero."""
+    from ardoise.staff.sales.forms import amount_for_input
+
+    return amount_for_input(minor)
+
+
+@register.simple_tag
+def decimal_separator() -> str:
+    from django.utils.formats import get_format
+
+    return str(get_format("DECIMAL_SEPARATOR"))
+
+
+@register.filter
 def plain_amount(minor: int | None) -> str:
     """Minor units as a plain decimal for an input ("12.50"), empty for nothing or zero."""
     return "" if not minor else str(to_decimal(int(minor)))
