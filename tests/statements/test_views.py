@@ -279,3 +279,15 @@ def test_permission_matrix(shop: Shop, role: str, can_send: bool, can_configure:
     if not can_send:
         assert StatementRun.objects.count() == runs_before
         assert StatementSend.objects.count() == 0
+
+
+def test_bulk_run_amount_is_shown_and_read_in_french(shop: Shop) -> None:
+    member = owner_of(shop)
+    client = _client(member)
+    member.language = "fr"
+    member.save(update_fields=["language"])
+    assert 'value="0,01"' in client.get(reverse("staff:statement_runs")).content.decode()
+
+    client.post(reverse("staff:statement_runs"), {"minimum_debt": "2,50", "idempotency_key": key()})
+
+    assert StatementRun.objects.get().minimum_debt == 2_50

@@ -57,6 +57,7 @@ class StartRunForm(IdempotentForm):
         max_digits=14,
         decimal_places=2,
         initial=Decimal("0.01"),
+        localize=True,  # "0,01" in French, as typed and as shown
     )
 
     def minimum_debt_minor(self, currency: str) -> int:
@@ -69,6 +70,7 @@ class StatementSettingsForm(forms.ModelForm):
         min_value=Decimal("0.01"),
         max_digits=14,
         decimal_places=2,
+        localize=True,
     )
     provider = forms.ChoiceField(label=_("Online payment"), required=False, choices=())
 
