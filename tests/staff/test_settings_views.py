@@ -4,11 +4,13 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from ardoise.shops.models import Membership, Role, RoleKind, Shop, User
 from ardoise.shops.permissions import AREAS, Permission
 from tests.factories import make_member, owner_of
 from tests.staff.conftest import client_for
+from tests.statements.support import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +143,7 @@ def test_member_list_and_invitation_email_sent_after_commit(
             },
         )
         assert mail.outbox == []  # nothing leaves before the membership is committed
+        assert DBTaskResult.objects.count() == 0
     assert len(callbacks) == 1
 
     assert response.status_code == 302
@@ -148,6 +151,14 @@ def test_member_list_and_invitation_email_sent_after_commit(
     assert not user.has_usable_password()
     membership = Membership.objects.get(shop=shop, user=user)
     assert (membership.role, membership.is_active) == (manager, True)
+    task = DBTaskResult.objects.get()
+    assert (task.task_path, task.args_kwargs["args"], task.status) == (
+        "ardoise.staff.tasks.send_invitation_task",
+        [membership.pk],
+        "READY",
+    )
+    assert mail.outbox == []  # the worker sends it, not the request
+    run_worker()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["paul@ferme.fr"]

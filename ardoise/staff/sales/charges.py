@@ -17,9 +17,10 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import LedgerError
 from ardoise.ledger.models import Allocation, Charge, ChargeStatus, Credit
 from ardoise.payments import services as payments
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.models import Membership, Shop
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, get_charge_for_member, member_required, require
+from ardoise.staff.access import get_charge_for_member, member_required, require
 from ardoise.staff.sales.access import get_settlement_for_member
 from ardoise.staff.sales.forms import (
     ReasonForm,
@@ -118,7 +119,7 @@ def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
                 invoice=invoice,
                 mode=form.cleaned_data["mode"],
                 amount=form.cleaned_data["amount"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
@@ -151,7 +152,7 @@ def settlement_reverse(request: MemberRequest, settlement_id: int) -> HttpRespon
             payments.reverse_settlement(
                 settlement=settlement,
                 reason=form.cleaned_data["reason"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
@@ -262,5 +263,5 @@ def _issue_refund(request: MemberRequest, charge: Charge, data: dict[str, Any]) 
         refund_mode=mode,
         to_account=None if mode == ACCOUNT else data.get("to_account"),
         idempotency_key=data["idempotency_key"],
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
     )

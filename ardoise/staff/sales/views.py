@@ -13,8 +13,9 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import LedgerError
 from ardoise.ledger.models import Account
 from ardoise.ledger.selectors import account_for_customer
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, member_required, require
+from ardoise.staff.access import member_required, require
 from ardoise.staff.sales.access import get_order_for_member, get_product_for_member
 from ardoise.staff.sales.forms import ProductForm, SaleForm, new_key
 
@@ -60,7 +61,7 @@ def sale_new(request: MemberRequest) -> HttpResponse:
                 account=_account(customer),
                 lines=form.lines,
                 note=form.cleaned_data["note"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
@@ -82,9 +83,9 @@ def _deliver(request: MemberRequest, order: Order, key: str) -> HttpResponse:
     try:
         invoice = services.deliver_order(
             order=order,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             idempotency_key=key,
-            override_by=request.user if override else None,  # type: ignore[arg-type]
+            override_by=request.user if override else None,
         )
     except LedgerError as error:
         messages.error(request, str(error))
@@ -118,7 +119,7 @@ def order_cancel(request: MemberRequest, order_id: int) -> HttpResponse:
     try:
         services.cancel_order(
             order=order,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             reason=request.POST.get("reason", ""),
         )
     except LedgerError as error:
@@ -138,7 +139,7 @@ def product_list(request: MemberRequest) -> HttpResponse:
             try:
                 services.create_product(
                     shop_id=request.membership.shop_id,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     **{k: form.cleaned_data[k] for k in ("name", "unit", "unit_price", "vat_rate")},
                 )
             except LedgerError as error:
@@ -156,7 +157,7 @@ def product_edit(request: MemberRequest, product_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.update_product(
             product=product,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             **{
                 k: form.cleaned_data[k]
                 for k in ("name", "unit", "unit_price", "vat_rate", "is_archived")
