@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ardoise.core.forms import new_key, parse_amount
 from ardoise.core.htmx import refresh_page
 from ardoise.core.money import MoneyError
 from ardoise.invoicing import selectors
@@ -20,7 +21,7 @@ from ardoise.payments import services as payments
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required
-from ardoise.staff.sales.forms import new_key, parse_amount
+from ardoise.staff.sales.forms import AMOUNT_MESSAGES
 
 Errors = dict[tuple[int, str], str]
 
@@ -73,7 +74,7 @@ def _save_row(request: MemberRequest, invoice: Invoice, modes: list[str], errors
                 idempotency_key=_cell_key(row_key, mode, version),
             )
         except MoneyError:
-            errors[(invoice.pk, mode)] = _("Enter an amount such as 12.50.")
+            errors[(invoice.pk, mode)] = str(AMOUNT_MESSAGES["invalid"])
         except LedgerError as error:
             errors[(invoice.pk, mode)] = str(error)
         else:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ardoise.core.forms import new_key
 from ardoise.customers.models import Customer
 from ardoise.invoicing import selectors, services
 from ardoise.invoicing.models import Order, OrderStatus
@@ -17,7 +18,7 @@ from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required, require
 from ardoise.staff.sales.access import get_order_for_member, get_product_for_member
-from ardoise.staff.sales.forms import ProductForm, SaleForm, new_key
+from ardoise.staff.sales.forms import ProductForm, SaleForm
 
 
 @member_required(Permission.SALES_VIEW)
@@ -44,7 +45,7 @@ def _sale_form(request: MemberRequest) -> SaleForm:
         for customer in Customer.objects.for_shop(shop_id).filter(is_archived=False)
     ]
     products = list(selectors.products_for_shop(shop_id))
-    initial = {"customer": request.GET.get("customer", ""), "idempotency_key": new_key()}
+    initial = {"customer": request.GET.get("customer", "")}
     data = request.POST if request.method == "POST" else None
     return SaleForm(data, initial=initial, customers=customers, products=products)
 

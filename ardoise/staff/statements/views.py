@@ -136,7 +136,7 @@ def statement_runs(request: MemberRequest) -> HttpResponse:
     shop = request.membership.shop
     form = StartRunForm(request.POST or None)
     if form.is_valid():
-        minimum = form.minimum_debt_minor(shop.currency)
+        minimum = form.cleaned_data["minimum_debt"]
         run = start_statement_run(
             shop=shop,
             minimum_debt=minimum,
