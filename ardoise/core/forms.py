@@ -12,7 +12,7 @@ Every form that moves money inherits `IdempotentForm`: a hidden key made when th
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.utils.formats import get_format
@@ -143,3 +143,14 @@ class IdempotentForm(forms.Form):
         kwargs["initial"] = dict(kwargs.get("initial") or {})
         kwargs["initial"].setdefault("idempotency_key", new_key())
         super().__init__(*args, **kwargs)
+
+
+FieldType = TypeVar("FieldType", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[FieldType]) -> FieldType:
+    """A form's field typed as what it is, to set its choices or queryset once the shop is known."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field

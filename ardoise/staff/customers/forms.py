@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.core.forms import IdempotentForm, MoneyField
+from ardoise.core.forms import IdempotentForm, MoneyField, form_field
 from ardoise.customers.models import Customer
 from ardoise.customers.services import EDITABLE_FIELDS
 from ardoise.payments.models import BuiltInMode, PaymentMode
@@ -68,9 +68,7 @@ class ReceiptForm(IdempotentForm):
 
     def __init__(self, *args: Any, modes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        mode_field = self.fields["mode"]
-        assert isinstance(mode_field, forms.ChoiceField)
-        mode_field.choices = modes
+        form_field(self, "mode", forms.ChoiceField).choices = modes
 
 
 class AdjustmentForm(IdempotentForm):

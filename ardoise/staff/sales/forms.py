@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from ardoise.core.forms import IdempotentForm, MoneyField
+from ardoise.core.forms import IdempotentForm, MoneyField, form_field
 from ardoise.invoicing.models import VAT_RATES, Product, Unit
 from ardoise.invoicing.totals import LineInput
 from ardoise.payments.models import PaymentMode
@@ -67,7 +67,7 @@ class SaleForm(IdempotentForm):
         self, *args: Any, customers: list[tuple[int, str]], products: list[Product], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = [("", "—"), *customers]  # type: ignore[attr-defined]
+        form_field(self, "customer", forms.ChoiceField).choices = [("", "—"), *customers]
         self.products = {product.name.casefold(): product for product in products}
         self.lines: list[LineInput] = []
         self.line_errors: dict[int, str] = {}
@@ -141,7 +141,7 @@ class SettlementForm(IdempotentForm):
 
     def __init__(self, *args: Any, modes: list[PaymentMode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = mode_choices(modes)  # type: ignore[attr-defined]
+        form_field(self, "mode", forms.ChoiceField).choices = mode_choices(modes)
 
 
 class ReasonForm(IdempotentForm):
@@ -166,8 +166,8 @@ class RefundForm(IdempotentForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.line_amounts = line_amounts
-        self.fields["lines"].choices = [(key, key) for key in line_amounts]  # type: ignore[attr-defined]
-        self.fields["mode"].choices = modes  # type: ignore[attr-defined]
+        form_field(self, "lines", forms.ChoiceField).choices = [(key, key) for key in line_amounts]
+        form_field(self, "mode", forms.ChoiceField).choices = modes
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -205,8 +205,8 @@ class InvoiceSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, modes: list[PaymentMode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accepted"].choices = mode_choices(modes)  # type: ignore[attr-defined]
-        self.fields["default_payment_mode"].choices = mode_choices(modes)  # type: ignore[attr-defined]
+        form_field(self, "accepted", forms.ChoiceField).choices = mode_choices(modes)
+        form_field(self, "default_payment_mode", forms.ChoiceField).choices = mode_choices(modes)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

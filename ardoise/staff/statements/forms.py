@@ -1,9 +1,9 @@
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.core.forms import IdempotentForm, MoneyField
+from ardoise.core.forms import IdempotentForm, MoneyField, form_field
 from ardoise.payments.providers import provider_choices
 from ardoise.shops.models import Shop
 
@@ -52,7 +52,7 @@ class StatementSettingsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, provider: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        provider_field = cast(forms.ChoiceField, self.fields["provider"])
+        provider_field = form_field(self, "provider", forms.ChoiceField)
         provider_field.choices = provider_choices()
         provider_field.initial = provider
         self.fields["statement_link_days"].widget.attrs.update(min=1, max=365)
