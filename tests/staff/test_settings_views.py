@@ -8,6 +8,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ardoise.shops.models import Membership, Role, RoleKind, Shop, User
 from ardoise.shops.permissions import AREAS, Permission
+from ardoise.staff.tasks import send_invitation_task
 from tests.factories import make_member, owner_of
 from tests.staff.conftest import client_for
 from tests.statements.support import run_worker
@@ -167,6 +168,18 @@ def test_member_list_and_invitation_email_sent_after_commit(
     assert page.context["validlink"] is True
     listing = owner_client.get(reverse("staff:member_list")).content.decode()
     assert "paul@ferme.fr" in listing and "Invited" in listing
+
+
+def test_the_invitation_task_does_not_invite_a_membership_deactivated_since(shop: Shop) -> None:
+    user = make_member(shop, RoleKind.MANAGER)
+    membership = Membership.objects.get(shop=shop, user=user)
+    Membership.objects.filter(pk=membership.pk).update(is_active=False)
+
+    send_invitation_task.enqueue(membership.pk)
+    run_worker()
+
+    assert mail.outbox == []
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
 def test_inviting_an_existing_member_is_refused(shop: Shop, owner_client: Client) -> None:
