@@ -53,7 +53,6 @@ INSTALLED_APPS = [
     "ardoise.exports",
     "ardoise.staff",
     "ardoise.portal",
-    "ardoise.api",
 ]
 
 MIDDLEWARE = [

@@ -46,7 +46,8 @@ def update_customer(*, customer: Customer, actor_id: int | None, **fields: Any) 
         for name, value in changed.items():
             setattr(customer, name, value)
         customer.full_clean()
-        customer.save(update_fields=list(changed) or None)
+        if changed:  # an empty update_fields would mean a full save of every column
+            customer.save(update_fields=list(changed))
         record_event(
             shop_id=customer.shop_id,
             actor_id=actor_id,

@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from xlsxwriter.workbook import Workbook
 
-from ardoise.exports.xlsx import Column, Kind, SheetWriter
+from ardoise.exports.xlsx import Column, Kind, SheetWriter, money_number
 from ardoise.invoicing.models import SettlementStatus
 from ardoise.ledger.models import Credit, CreditKind, CreditStatus
 
@@ -79,7 +79,7 @@ def write_payments(
         write_text(row, 3, labels.get(mode, mode))
         if reference:
             write_text(row, 4, reference)
-        write_number(row, 5, amount / 100, money)
+        write_number(row, 5, money_number(amount, currency), money)
         total += amount
     sheet.row = row + 1
     sheet.total_row(_("Total"), {5: total})

@@ -5,12 +5,13 @@ starts, so a sheet of a million rows costs no more memory than a sheet of ten; r
 database through `.iterator(chunk_size=...)`. The workbook is written to an anonymous temporary
 file and handed to a `FileResponse`, which streams it in blocks and closes (deletes) it at the end.
 
-Cells are typed: dates are Excel dates with a date format, amounts are numbers (minor units / 100,
-written at this edge only) with a currency format, text is text. Each sheet has a bold header row,
-frozen panes under it and column widths.
+Cells are typed: dates are Excel dates with a date format, amounts are numbers (`money_number`,
+the one way an amount is written to a cell) with a currency format, text is text. Each sheet
+has a bold header row, frozen panes under it and column widths.
 """
 
 import datetime as dt
+import functools
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from babel.numbers import get_currency_symbol
 from django.http import FileResponse
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
+
+from ardoise.core.money import DEFAULT_CURRENCY, minor_exponent
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "dd/mm/yyyy"
@@ -57,6 +60,7 @@ class SheetWriter:
     def __init__(
         self, workbook: Workbook, name: str, columns: Sequence[Column], *, currency: str = "EUR"
     ) -> None:
+        self.currency = currency
         self.sheet: Worksheet = workbook.add_worksheet(name[:31])
         header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEF1F4"})
         self.formats = formats = {
@@ -81,7 +85,11 @@ class SheetWriter:
         if kind == Kind.DATE:
             return sheet.write_datetime, cell_format, _as_date
         if kind == Kind.MONEY:
-            return sheet.write_number, cell_format, _minor_to_number
+            return (
+                sheet.write_number,
+                cell_format,
+                functools.partial(money_number, currency=self.currency),
+            )
         if kind == Kind.INTEGER:
             return sheet.write_number, cell_format, int
         return sheet.write_string, cell_format, str
@@ -107,7 +115,9 @@ class SheetWriter:
         """A bold closing row: `label` in the first column, amounts (minor units) by column."""
         self.sheet.write_string(self.row, 0, label, self.bold)
         for column, minor in values.items():
-            self.sheet.write_number(self.row, column, minor / 100, self.bold_money)
+            self.sheet.write_number(
+                self.row, column, money_number(minor, self.currency), self.bold_money
+            )
         self.row += 1
 
 
@@ -117,10 +127,19 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date | dt.datetime:
     return value
 
 
-def _minor_to_number(minor: int) -> float:
-    # The one place money becomes a binary number: an XLSX cell holds an IEEE double. The value
-    # written is the exact cents divided by 100, shown with two decimals by the cell format.
-    return minor / 100
+def money_number(minor: int, currency: str = DEFAULT_CURRENCY) -> float:
+    """An amount as an XLSX cell's number: the one way the exports write money.
+
+    The one place money becomes a binary number: an XLSX cell holds an IEEE double. The value
+    written is the exact minor units divided by 100 (for EUR), shown with two decimals by the
+    cell format.
+    """
+    return minor / _minor_per_major(currency)
+
+
+@functools.cache
+def _minor_per_major(currency: str) -> int:
+    return int(10 ** minor_exponent(currency))
 
 
 def xlsx_response(write: Callable[[Workbook], object], filename: str) -> FileResponse:

@@ -8,21 +8,14 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.errors import Refusal
 
-class LedgerError(Exception):
-    """Base class: `message` is translatable, `code` is stable for API clients."""
+
+class LedgerError(Refusal):
+    """Base class of the ledger's refusals (`ardoise.core.errors.Refusal`)."""
 
     code = "ledger_error"
     default_message: Any = _("The operation was refused.")
-
-    def __init__(self, message: Any = None, **params: Any) -> None:
-        self.params = params
-        self.message = message if message is not None else self.default_message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        text = str(self.message)
-        return text % self.params if self.params else text
 
 
 class InvalidAmount(LedgerError):

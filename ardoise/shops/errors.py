@@ -4,15 +4,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.errors import Refusal
 
-class AccessChangeRefused(Exception):
+
+class AccessChangeRefused(Refusal):
     """A change to roles or staff that would break a rule (lock-out, escalation, duplicate)."""
 
+    code = "access_change_refused"
     default_message: Any = _("This change was refused.")
-
-    def __init__(self, message: Any = None) -> None:
-        self.message = message if message is not None else self.default_message
-        super().__init__(str(self.message))
-
-    def __str__(self) -> str:
-        return str(self.message)

@@ -1,9 +1,10 @@
 """Who is acting, in which shop, with which permissions: the back office's access helpers.
 
 Every staff view starts with `@member_required(permission)`, which signs the user in, finds their
-active membership in the current shop (session key `shop_id`, else their first shop), answers 403
-without the permission, and sets `request.membership`. Objects are fetched with one helper per
-type (`get_customer_for_member`): an id from another shop gives 404, never another shop's row.
+active membership in the current shop (`ardoise.shops.access.current_membership`), answers 403
+without the permission, and sets `request.membership` (a `MemberRequest`). Objects are fetched
+with one helper per type (`get_customer_for_member`): an id from another shop gives 404, never
+another shop's row.
 """
 
 from collections.abc import Callable
@@ -16,33 +17,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from ardoise.customers.models import Customer
 from ardoise.ledger.models import Account, Charge
+from ardoise.shops.access import MemberRequest, current_membership
 from ardoise.shops.models import Membership
 from ardoise.shops.permissions import Permission
 
-SHOP_SESSION_KEY = "shop_id"
-
 View = TypeVar("View", bound=Callable[..., HttpResponse])
-
-
-class MemberRequest(HttpRequest):
-    membership: Membership
-
-
-def current_membership(request: HttpRequest) -> Membership | None:
-    if not request.user.is_authenticated:
-        return None
-    cached = getattr(request, "_membership", None)
-    if cached is not None:
-        return cast(Membership, cached)
-    memberships = Membership.objects.select_related("shop", "role", "user").filter(
-        user_id=request.user.pk, is_active=True
-    )
-    shop_id = request.session.get(SHOP_SESSION_KEY)
-    membership = (memberships.filter(shop_id=shop_id).first() if shop_id else None) or (
-        memberships.order_by("id").first()
-    )
-    request._membership = membership  # type: ignore[attr-defined]
-    return membership
 
 
 def member_required(permission: Permission | None = None) -> Callable[[View], View]:
@@ -58,8 +37,9 @@ def member_required(permission: Permission | None = None) -> Callable[[View], Vi
                 raise PermissionDenied("no active membership")
             if permission is not None and not membership.can(permission):
                 raise PermissionDenied(permission)
-            request.membership = membership  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            member_request = cast(MemberRequest, request)
+            member_request.membership = membership
+            return view(member_request, *args, **kwargs)
 
         return cast(View, wrapper)
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from ardoise.staff.access import current_membership
+from ardoise.shops.access import current_membership
 
 
 def member(request: HttpRequest) -> dict[str, Any]:

@@ -10,13 +10,13 @@ Deterministic (a fixed random seed), so screenshots and docs stay stable.
 import datetime as dt
 import random
 import unicodedata
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from ardoise.core.forms import new_key
 from ardoise.customers.services import create_customer
 from ardoise.invoicing import services as invoicing
 from ardoise.invoicing.models import Order
@@ -142,7 +142,7 @@ def _ascii(text: str) -> str:
 
 
 def _key() -> str:
-    return f"demo-{uuid.uuid4().hex}"
+    return f"demo-{new_key()}"
 
 
 def build_demo(*, customers: int = 40, months: int = 6, seed: int = 2026) -> DemoResult:

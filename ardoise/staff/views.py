@@ -2,7 +2,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from ardoise.ledger.selectors import debtors
-from ardoise.staff.access import MemberRequest, member_required
+from ardoise.shops.access import MemberRequest
+from ardoise.staff.access import member_required
 from ardoise.staff.selectors import shop_totals
 
 

@@ -4,11 +4,14 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from ardoise.shops.models import Membership, Role, RoleKind, Shop, User
 from ardoise.shops.permissions import AREAS, Permission
+from ardoise.staff.tasks import send_invitation_task
 from tests.factories import make_member, owner_of
 from tests.staff.conftest import client_for
+from tests.statements.support import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +144,7 @@ def test_member_list_and_invitation_email_sent_after_commit(
             },
         )
         assert mail.outbox == []  # nothing leaves before the membership is committed
+        assert DBTaskResult.objects.count() == 0
     assert len(callbacks) == 1
 
     assert response.status_code == 302
@@ -148,6 +152,14 @@ def test_member_list_and_invitation_email_sent_after_commit(
     assert not user.has_usable_password()
     membership = Membership.objects.get(shop=shop, user=user)
     assert (membership.role, membership.is_active) == (manager, True)
+    task = DBTaskResult.objects.get()
+    assert (task.task_path, task.args_kwargs["args"], task.status) == (
+        "ardoise.staff.tasks.send_invitation_task",
+        [membership.pk],
+        "READY",
+    )
+    assert mail.outbox == []  # the worker sends it, not the request
+    run_worker()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["paul@ferme.fr"]
@@ -156,6 +168,18 @@ def test_member_list_and_invitation_email_sent_after_commit(
     assert page.context["validlink"] is True
     listing = owner_client.get(reverse("staff:member_list")).content.decode()
     assert "paul@ferme.fr" in listing and "Invited" in listing
+
+
+def test_the_invitation_task_does_not_invite_a_membership_deactivated_since(shop: Shop) -> None:
+    user = make_member(shop, RoleKind.MANAGER)
+    membership = Membership.objects.get(shop=shop, user=user)
+    Membership.objects.filter(pk=membership.pk).update(is_active=False)
+
+    send_invitation_task.enqueue(membership.pk)
+    run_worker()
+
+    assert mail.outbox == []
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
 def test_inviting_an_existing_member_is_refused(shop: Shop, owner_client: Client) -> None:

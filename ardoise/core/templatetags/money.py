@@ -1,6 +1,8 @@
 from django import template
+from django.utils.formats import get_format
 
-from ardoise.core.money import DEFAULT_CURRENCY, format_money, to_decimal
+from ardoise.core.forms import amount_input_value
+from ardoise.core.money import DEFAULT_CURRENCY, format_money
 
 register = template.Library()
 
@@ -13,9 +15,15 @@ def money_filter(minor: int | None, currency: str = DEFAULT_CURRENCY) -> str:
     return format_money(int(minor), currency)
 
 
-@register.filter(name="decimal_amount")
-def decimal_amount_filter(minor: int | None, currency: str = DEFAULT_CURRENCY) -> str:
-    """The plain decimal value (for form inputs): `1234.50`."""
-    if minor is None:
-        return ""
-    return str(to_decimal(int(minor), currency))
+@register.filter(name="input_amount")
+def input_amount_filter(minor: int | None, currency: str = DEFAULT_CURRENCY) -> str:
+    """An amount as an input's value, as `MoneyField` writes it (`12,50` in French, `12.50` in
+    English); empty for nothing or zero (an empty Payments cell means nothing paid by that mode).
+    """
+    return amount_input_value(minor, currency, blank_zero=True)
+
+
+@register.simple_tag(name="decimal_separator")
+def decimal_separator_tag() -> str:
+    """The reader's decimal separator, for a script that writes an amount into an input."""
+    return str(get_format("DECIMAL_SEPARATOR"))

@@ -5,25 +5,15 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.forms import IdempotentForm, MoneyField, form_field
 from ardoise.customers.models import Customer
 from ardoise.customers.services import EDITABLE_FIELDS
 from ardoise.payments.models import BuiltInMode, PaymentMode
-from ardoise.staff.customers.fields import MoneyField, PastDateField, PositiveMoneyField, new_key
+from ardoise.staff.customers.fields import PastDateField
 
 # Modes that are not money received at the counter: "account" moves nothing, "online" is
 # recorded by the provider's webhook.
 NOT_AT_COUNTER = {BuiltInMode.ACCOUNT.value, BuiltInMode.ONLINE.value}
-
-
-class KeyedForm(forms.Form):
-    """A form that moves money: it carries the idempotency key made when it was rendered."""
-
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", new_key())
-        super().__init__(*args, **kwargs)
 
 
 class CustomerForm(forms.ModelForm):
@@ -36,7 +26,7 @@ class CustomerForm(forms.ModelForm):
         }
 
 
-class NewCustomerForm(CustomerForm):
+class NewCustomerForm(IdempotentForm, CustomerForm):
     credit_limit = MoneyField(
         label=_("Credit limit"),
         required=False,
@@ -44,16 +34,14 @@ class NewCustomerForm(CustomerForm):
             "Empty: no limit. 0: no credit (the customer can only spend a prepaid balance)."
         ),
     )
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
 
     def __init__(self, *args: Any, default_limit: int | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", new_key())
+        kwargs["initial"] = dict(kwargs.get("initial") or {})
         kwargs["initial"].setdefault("credit_limit", default_limit)
         super().__init__(*args, **kwargs)
 
 
-class CreditLimitForm(KeyedForm):
+class CreditLimitForm(IdempotentForm):
     credit_limit = MoneyField(
         label=_("Credit limit"),
         required=False,
@@ -61,7 +49,7 @@ class CreditLimitForm(KeyedForm):
     )
 
 
-class DeactivateForm(KeyedForm):
+class DeactivateForm(IdempotentForm):
     pass
 
 
@@ -70,25 +58,23 @@ def counter_modes(shop_id: int) -> list[tuple[str, str]]:
     return [(mode.code, str(mode.label)) for mode in modes]
 
 
-class ReceiptForm(KeyedForm):
+class ReceiptForm(IdempotentForm):
     """A payment or a top-up: money received by one of the shop's modes."""
 
     mode = forms.ChoiceField(label=_("Payment mode"))
-    amount = PositiveMoneyField(label=_("Amount"))
+    amount = MoneyField(label=_("Amount"), minimum=1)
     day = PastDateField(label=_("Date"))
     reference = forms.CharField(label=_("Reference"), max_length=60, required=False)
 
     def __init__(self, *args: Any, modes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        mode_field = self.fields["mode"]
-        assert isinstance(mode_field, forms.ChoiceField)
-        mode_field.choices = modes
+        form_field(self, "mode", forms.ChoiceField).choices = modes
 
 
-class AdjustmentForm(KeyedForm):
+class AdjustmentForm(IdempotentForm):
     """A debit or credit adjustment: an amount and the reason, which is mandatory."""
 
-    amount = PositiveMoneyField(label=_("Amount"))
+    amount = MoneyField(label=_("Amount"), minimum=1)
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -26,8 +26,8 @@ from ardoise.ledger.errors import (
     ReasonRequired,
 )
 from ardoise.ledger.models import Account
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest
 from ardoise.staff.customers.fields import occurred_at_for
 from ardoise.staff.customers.forms import (
     AdjustmentForm,
@@ -44,14 +44,14 @@ class Movement:
     explanation: StrOrPromise
     done_message: StrOrPromise
     permission: Permission
-    form: Callable[[HttpRequest, Account], forms.Form]
+    form: Callable[[MemberRequest, Account], forms.Form]
     record: Callable[[MemberRequest, Account, dict[str, Any]], object]
 
 
-def _receipt_form(request: HttpRequest, account: Account) -> forms.Form:
+def _receipt_form(request: MemberRequest, account: Account) -> forms.Form:
     modes = counter_modes(account.shop_id)
     initial: dict[str, Any] = {"day": timezone.localdate()}
-    shop = request.membership.shop  # type: ignore[attr-defined]
+    shop = request.membership.shop
     if shop.default_payment_mode in dict(modes):
         initial["mode"] = shop.default_payment_mode
     return ReceiptForm(request.POST or None, modes=modes, initial=initial)
@@ -66,7 +66,7 @@ def _record_payment(request: MemberRequest, account: Account, data: dict[str, An
         received_on=data["day"],
         occurred_at=occurred_at_for(data["day"]),
         idempotency_key=data["idempotency_key"],
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
     )
 
 
@@ -79,12 +79,12 @@ def _record_top_up(request: MemberRequest, account: Account, data: dict[str, Any
         received_on=data["day"],
         occurred_at=occurred_at_for(data["day"]),
         idempotency_key=data["idempotency_key"],
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
     )
 
 
-def _debit_form(request: HttpRequest, account: Account) -> forms.Form:
-    membership = request.membership  # type: ignore[attr-defined]
+def _debit_form(request: MemberRequest, account: Account) -> forms.Form:
+    membership = request.membership
     may_override = membership.can(Permission.ACCOUNTS_OVERRIDE_LIMIT)
     return DebitAdjustmentForm(request.POST or None, may_override=may_override)
 
@@ -98,12 +98,12 @@ def _post_debit(request: MemberRequest, account: Account, data: dict[str, Any]) 
         amount=data["amount"],
         reason=data["reason"],
         idempotency_key=data["idempotency_key"],
-        actor=request.user,  # type: ignore[arg-type]
-        override_by=request.user if override else None,  # type: ignore[arg-type]
+        actor=request.user,
+        override_by=request.user if override else None,
     )
 
 
-def _credit_form(request: HttpRequest, account: Account) -> forms.Form:
+def _credit_form(request: MemberRequest, account: Account) -> forms.Form:
     return AdjustmentForm(request.POST or None)
 
 
@@ -113,7 +113,7 @@ def _post_credit(request: MemberRequest, account: Account, data: dict[str, Any])
         amount=data["amount"],
         reason=data["reason"],
         idempotency_key=data["idempotency_key"],
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
     )
 
 

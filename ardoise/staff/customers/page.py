@@ -16,12 +16,6 @@ from ardoise.staff.customers.chart import balance_chart
 from ardoise.staff.customers.forms import ActivityRangeForm, CreditLimitForm
 
 
-def htmx_target(request: HttpRequest) -> str | None:
-    """The element an HTMX request will swap (None for a plain request): its partial is served."""
-    details = getattr(request, "htmx", None)
-    return details.target if details else None
-
-
 def account_context(
     request: HttpRequest, account: Account, *, limit_form: CreditLimitForm | None = None
 ) -> dict[str, Any]:

@@ -13,16 +13,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ardoise.core.htmx import htmx_target
 from ardoise.customers.services import EDITABLE_FIELDS, update_customer
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import LedgerError
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import (
-    MemberRequest,
-    get_account_for_member,
-    get_customer_for_member,
-    member_required,
-)
+from ardoise.staff.access import get_account_for_member, get_customer_for_member, member_required
 from ardoise.staff.customers import movements, selectors
 from ardoise.staff.customers.forms import (
     CreditLimitForm,
@@ -30,7 +27,7 @@ from ardoise.staff.customers.forms import (
     DeactivateForm,
     NewCustomerForm,
 )
-from ardoise.staff.customers.page import account_context, htmx_target
+from ardoise.staff.customers.page import account_context
 from ardoise.staff.customers.services import create_customer_with_account
 
 
@@ -73,7 +70,7 @@ def customer_create(request: MemberRequest) -> HttpResponse:
         data = form.cleaned_data
         customer = create_customer_with_account(
             shop_id=shop.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             fields={name: data[name] for name in EDITABLE_FIELDS},
             credit_limit=data["credit_limit"],
             idempotency_key=data["idempotency_key"],
@@ -123,7 +120,7 @@ def customer_credit_limit(request: MemberRequest, customer_id: int) -> HttpRespo
             ledger.change_credit_limit(
                 account=account,
                 credit_limit=form.cleaned_data["credit_limit"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
@@ -147,7 +144,7 @@ def customer_deactivate(request: MemberRequest, customer_id: int) -> HttpRespons
             ledger.change_credit_limit(
                 account=account,
                 credit_limit=0,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 reason="deactivated",
             )

@@ -11,23 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ardoise.core.forms import new_key
 from ardoise.invoicing import selectors
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import LedgerError
 from ardoise.ledger.models import Allocation, Charge, ChargeStatus, Credit
 from ardoise.payments import services as payments
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.models import Membership, Shop
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, get_charge_for_member, member_required, require
+from ardoise.staff.access import get_charge_for_member, member_required, require
 from ardoise.staff.sales.access import get_settlement_for_member
-from ardoise.staff.sales.forms import (
-    ReasonForm,
-    RefundForm,
-    SettlementForm,
-    amount_for_input,
-    new_key,
-)
+from ardoise.staff.sales.forms import ReasonForm, RefundForm, SettlementForm
 
 ACCOUNT = "account"
 
@@ -65,11 +61,7 @@ def _settlement_form(membership: Membership, charge: Charge, data: Any = None) -
     shop = membership.shop
     modes = payments.accepted_modes(shop.pk)
     amount = charge.open_amount or charge.total
-    initial = {
-        "mode": shop.default_payment_mode,
-        "amount": amount_for_input(amount),
-        "idempotency_key": new_key(),
-    }
+    initial = {"mode": shop.default_payment_mode, "amount": amount or None}
     return SettlementForm(data, initial=initial, modes=modes)
 
 
@@ -118,7 +110,7 @@ def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
                 invoice=invoice,
                 mode=form.cleaned_data["mode"],
                 amount=form.cleaned_data["amount"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
@@ -151,7 +143,7 @@ def settlement_reverse(request: MemberRequest, settlement_id: int) -> HttpRespon
             payments.reverse_settlement(
                 settlement=settlement,
                 reason=form.cleaned_data["reason"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
@@ -207,16 +199,12 @@ def _refund_modes(membership: Membership) -> list[tuple[str, str]]:
 def _refund_form(request: MemberRequest, charge: Charge, invoice: Invoice | None) -> RefundForm:
     lines = {str(line.pk): line.amount for line in invoice.order.lines.all()} if invoice else {}
     data = request.POST if request.method == "POST" and "max" not in request.POST else None
-    initial: dict[str, Any] = {"idempotency_key": new_key(), "mode": ACCOUNT}
+    initial: dict[str, Any] = {"mode": ACCOUNT}
     if request.method == "POST" and "max" in request.POST:  # "Max" without JavaScript
-        initial |= request.POST.dict() | {"amount": _decimal(charge.creditable_amount)}
+        initial |= request.POST.dict() | {"amount": charge.creditable_amount}
     return RefundForm(
         data, initial=initial, line_amounts=lines, modes=_refund_modes(request.membership)
     )
-
-
-def _decimal(minor: int) -> str:
-    return f"{minor // 100}.{minor % 100:02d}"
 
 
 @member_required(Permission.SALES_VIEW)
@@ -262,5 +250,5 @@ def _issue_refund(request: MemberRequest, charge: Charge, data: dict[str, Any]) 
         refund_mode=mode,
         to_account=None if mode == ACCOUNT else data.get("to_account"),
         idempotency_key=data["idempotency_key"],
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
     )

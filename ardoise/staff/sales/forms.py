@@ -1,15 +1,14 @@
 """Forms of the sales area. Amounts are typed as decimals and leave here as minor units."""
 
 import datetime as dt
-import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
-from ardoise.core.money import MoneyError, to_decimal, to_minor
+from ardoise.core.forms import IdempotentForm, MoneyField, form_field
 from ardoise.invoicing.models import VAT_RATES, Product, Unit
 from ardoise.invoicing.totals import LineInput
 from ardoise.payments.models import PaymentMode
@@ -17,47 +16,23 @@ from ardoise.payments.models import PaymentMode
 LINE_ROWS = 10
 
 
-def new_key() -> str:
-    return uuid.uuid4().hex
+# The sales area's wording of the money field's refusals (the Payments cells use the first).
+AMOUNT_MESSAGES = {
+    "invalid": _("Enter an amount such as 12.50."),
+    "too_precise": _("Enter an amount such as 12.50."),
+    "negative": _("The amount must be greater than zero."),
+    "zero": _("The amount must be greater than zero."),
+}
 
 
-def parse_amount(value: str, currency: str = "EUR") -> int:
-    """A typed amount ("12,50", "12.5") to minor units; MoneyError if it is not one."""
-    text = (value or "").strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    text = text.replace("€", "")
-    if not text:
-        raise MoneyError("empty")
-    return to_minor(text, currency)
-
-
-def amount_for_input(minor: int | None) -> str:
-    """Minor units as a cashier would type them, in the reader's locale (`12,50` in French,
-    `12.50` in English), without grouping; empty for nothing or zero. `parse_amount` reads both.
-    """
-    if not minor:
-        return ""
-    return str(to_decimal(int(minor))).replace(".", str(get_format("DECIMAL_SEPARATOR")))
-
-
-class MoneyField(forms.CharField):
-    """A decimal amount in major units, cleaned to an int of minor units."""
-
-    def __init__(self, *, currency: str = "EUR", minimum: int | None = 0, **kwargs: Any) -> None:
-        self.currency, self.minimum = currency, minimum
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 10}))
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> int | None:
-        value = super().clean(value)
-        if value in (None, ""):
-            return None
-        try:
-            amount = parse_amount(value, self.currency)
-        except MoneyError as error:
-            raise forms.ValidationError(_("Enter an amount such as 12.50.")) from error
-        if self.minimum is not None and amount < self.minimum:
-            raise forms.ValidationError(_("The amount must be greater than zero."))
-        return amount
+def _amount_field(label: StrOrPromise, *, minimum: int, required: bool = True) -> MoneyField:
+    return MoneyField(
+        label=label,
+        minimum=minimum,
+        required=required,
+        widget=forms.TextInput(attrs={"size": 10}),
+        error_messages=AMOUNT_MESSAGES,
+    )
 
 
 def _decimal(value: str) -> Decimal | None:
@@ -78,7 +53,7 @@ class ProductForm(forms.ModelForm):
         widgets = {"vat_rate": forms.Select(choices=[(rate, f"{rate} %") for rate in VAT_RATES])}
 
 
-class SaleForm(forms.Form):
+class SaleForm(IdempotentForm):
     """A sale or an order: the customer, then lines typed quickly.
 
     A line is the name of a catalogue product (its unit, price and VAT come from the catalogue
@@ -87,13 +62,12 @@ class SaleForm(forms.Form):
 
     customer = forms.ChoiceField(label=_("Customer"))
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(
         self, *args: Any, customers: list[tuple[int, str]], products: list[Product], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = [("", "—"), *customers]  # type: ignore[attr-defined]
+        form_field(self, "customer", forms.ChoiceField).choices = [("", "—"), *customers]
         self.products = {product.name.casefold(): product for product in products}
         self.lines: list[LineInput] = []
         self.line_errors: dict[int, str] = {}
@@ -161,30 +135,27 @@ def mode_choices(modes: list[PaymentMode]) -> list[tuple[str, str]]:
     return [(mode.code, mode.label) for mode in modes]
 
 
-class SettlementForm(forms.Form):
+class SettlementForm(IdempotentForm):
     mode = forms.ChoiceField(label=_("Settled by"), widget=forms.RadioSelect)
-    amount = MoneyField(label=_("Amount paid"), minimum=1)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+    amount = _amount_field(_("Amount paid"), minimum=1)
 
     def __init__(self, *args: Any, modes: list[PaymentMode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = mode_choices(modes)  # type: ignore[attr-defined]
+        form_field(self, "mode", forms.ChoiceField).choices = mode_choices(modes)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(IdempotentForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput)
 
 
-class RefundForm(forms.Form):
+class RefundForm(IdempotentForm):
     lines = forms.MultipleChoiceField(
         label=_("Lines"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    amount = MoneyField(label=_("Amount to refund"), required=False, minimum=1)
+    amount = _amount_field(_("Amount to refund"), minimum=1, required=False)
     mode = forms.ChoiceField(label=_("Refund to"))
-    to_account = MoneyField(label=_("Of which back to the account"), required=False)
+    to_account = _amount_field(_("Of which back to the account"), minimum=0, required=False)
     reason = forms.CharField(label=_("Reason"), max_length=200)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(
         self,
@@ -195,8 +166,8 @@ class RefundForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.line_amounts = line_amounts
-        self.fields["lines"].choices = [(key, key) for key in line_amounts]  # type: ignore[attr-defined]
-        self.fields["mode"].choices = modes  # type: ignore[attr-defined]
+        form_field(self, "lines", forms.ChoiceField).choices = [(key, key) for key in line_amounts]
+        form_field(self, "mode", forms.ChoiceField).choices = modes
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -234,8 +205,8 @@ class InvoiceSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, modes: list[PaymentMode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accepted"].choices = mode_choices(modes)  # type: ignore[attr-defined]
-        self.fields["default_payment_mode"].choices = mode_choices(modes)  # type: ignore[attr-defined]
+        form_field(self, "accepted", forms.ChoiceField).choices = mode_choices(modes)
+        form_field(self, "default_payment_mode", forms.ChoiceField).choices = mode_choices(modes)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

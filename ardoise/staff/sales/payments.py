@@ -11,14 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ardoise.core.forms import new_key, parse_amount
+from ardoise.core.htmx import refresh_page
 from ardoise.core.money import MoneyError
 from ardoise.invoicing import selectors
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger.errors import LedgerError
 from ardoise.payments import services as payments
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, member_required
-from ardoise.staff.sales.forms import new_key, parse_amount
+from ardoise.staff.access import member_required
+from ardoise.staff.sales.forms import AMOUNT_MESSAGES
 
 Errors = dict[tuple[int, str], str]
 
@@ -67,11 +70,11 @@ def _save_row(request: MemberRequest, invoice: Invoice, modes: list[str], errors
                 mode=mode,
                 amount=amount,
                 version=int(version) if version.isdigit() else -1,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=_cell_key(row_key, mode, version),
             )
         except MoneyError:
-            errors[(invoice.pk, mode)] = _("Enter an amount such as 12.50.")
+            errors[(invoice.pk, mode)] = str(AMOUNT_MESSAGES["invalid"])
         except LedgerError as error:
             errors[(invoice.pk, mode)] = str(error)
         else:
@@ -116,7 +119,7 @@ def payments_row(request: MemberRequest, invoice_id: int) -> HttpResponse:
         (row for row in context["week"].rows if row.invoice and row.invoice.pk == invoice_id), None
     )
     if row is None:  # the invoice is not in the week the page shows: reload the page
-        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+        return refresh_page()
     context.update(row=row, oob=True)
     return render(request, "staff/sales/payments_row.html", context, status=200)
 

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from ardoise.ledger.errors import LedgerError
 from ardoise.payments import services as payments
 from ardoise.payments.models import PaymentMode
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, member_required
+from ardoise.staff.access import member_required
 from ardoise.staff.sales.forms import DateRangeForm, InvoiceSettingsForm
 
 IDENTITY = ("legal_name", "siret", "vat_number", "address")
@@ -35,12 +36,12 @@ def invoice_settings(request: MemberRequest) -> HttpResponse:
                 mode = payments.add_payment_mode(
                     shop_id=shop.pk,
                     label=data["new_mode"],
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                 )
                 accepted.append(mode.code)
             payments.update_invoice_settings(
                 shop=shop,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 payment_tracking_enabled=data["payment_tracking_enabled"],
                 payment_terms_days=data["payment_terms_days"],
                 default_payment_mode=data["default_payment_mode"],

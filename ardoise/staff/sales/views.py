@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ardoise.core.forms import new_key
 from ardoise.customers.models import Customer
 from ardoise.invoicing import selectors, services
 from ardoise.invoicing.models import Order, OrderStatus
@@ -13,10 +14,11 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import LedgerError
 from ardoise.ledger.models import Account
 from ardoise.ledger.selectors import account_for_customer
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, member_required, require
+from ardoise.staff.access import member_required, require
 from ardoise.staff.sales.access import get_order_for_member, get_product_for_member
-from ardoise.staff.sales.forms import ProductForm, SaleForm, new_key
+from ardoise.staff.sales.forms import ProductForm, SaleForm
 
 
 @member_required(Permission.SALES_VIEW)
@@ -43,7 +45,7 @@ def _sale_form(request: MemberRequest) -> SaleForm:
         for customer in Customer.objects.for_shop(shop_id).filter(is_archived=False)
     ]
     products = list(selectors.products_for_shop(shop_id))
-    initial = {"customer": request.GET.get("customer", ""), "idempotency_key": new_key()}
+    initial = {"customer": request.GET.get("customer", "")}
     data = request.POST if request.method == "POST" else None
     return SaleForm(data, initial=initial, customers=customers, products=products)
 
@@ -60,7 +62,7 @@ def sale_new(request: MemberRequest) -> HttpResponse:
                 account=_account(customer),
                 lines=form.lines,
                 note=form.cleaned_data["note"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
@@ -82,9 +84,9 @@ def _deliver(request: MemberRequest, order: Order, key: str) -> HttpResponse:
     try:
         invoice = services.deliver_order(
             order=order,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             idempotency_key=key,
-            override_by=request.user if override else None,  # type: ignore[arg-type]
+            override_by=request.user if override else None,
         )
     except LedgerError as error:
         messages.error(request, str(error))
@@ -118,7 +120,7 @@ def order_cancel(request: MemberRequest, order_id: int) -> HttpResponse:
     try:
         services.cancel_order(
             order=order,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             reason=request.POST.get("reason", ""),
         )
     except LedgerError as error:
@@ -138,7 +140,7 @@ def product_list(request: MemberRequest) -> HttpResponse:
             try:
                 services.create_product(
                     shop_id=request.membership.shop_id,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     **{k: form.cleaned_data[k] for k in ("name", "unit", "unit_price", "vat_rate")},
                 )
             except LedgerError as error:
@@ -156,7 +158,7 @@ def product_edit(request: MemberRequest, product_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.update_product(
             product=product,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             **{
                 k: form.cleaned_data[k]
                 for k in ("name", "unit", "unit_price", "vat_rate", "is_archived")

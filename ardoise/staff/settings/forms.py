@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.forms import form_field
 from ardoise.shops.models import Role, RoleKind
 from ardoise.shops.permissions import AREAS, Permission, area_of
 
@@ -63,7 +64,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, shop_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = Role.objects.filter(shop_id=shop_id).order_by("id")  # type: ignore[attr-defined]
+        form_field(self, "role", forms.ModelChoiceField).queryset = Role.objects.filter(
+            shop_id=shop_id
+        ).order_by("id")
 
 
 class MemberRoleForm(forms.Form):
@@ -71,7 +74,9 @@ class MemberRoleForm(forms.Form):
 
     def __init__(self, *args: Any, shop_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = Role.objects.filter(shop_id=shop_id).order_by("id")  # type: ignore[attr-defined]
+        form_field(self, "role", forms.ModelChoiceField).queryset = Role.objects.filter(
+            shop_id=shop_id
+        ).order_by("id")
 
 
 class MemberActiveForm(forms.Form):

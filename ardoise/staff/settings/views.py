@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ardoise.shops import services as shops
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.errors import AccessChangeRefused
 from ardoise.shops.models import Membership, Role
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, member_required
+from ardoise.staff.access import member_required
 from ardoise.staff.settings.access import get_membership_for_member, get_role_for_member
-from ardoise.staff.settings.emails import send_invitation
 from ardoise.staff.settings.forms import InviteForm, MemberActiveForm, MemberRoleForm, RoleForm
+from ardoise.staff.tasks import send_invitation_task
 
 
 @member_required(Permission.ROLES_MANAGE)
@@ -114,7 +115,8 @@ def member_invite(request: MemberRequest) -> HttpResponse:
         except AccessChangeRefused as error:
             form.add_error(None, str(error))
         else:
-            transaction.on_commit(lambda: send_invitation(membership=membership))
+            membership_id = membership.pk
+            transaction.on_commit(lambda: send_invitation_task.enqueue(membership_id))
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": data["email"]})
             return redirect("staff:member_list")
     return _members_page(request, invite_form=form, status=400)

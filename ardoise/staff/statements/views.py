@@ -7,10 +7,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ardoise.core.htmx import is_htmx
 from ardoise.ledger.selectors import debtors
 from ardoise.payments.models import OnlinePaymentSettings
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, get_account_for_member, member_required
+from ardoise.staff.access import get_account_for_member, member_required
 from ardoise.staff.statements.access import get_run_for_member, get_statement_for_member
 from ardoise.staff.statements.forms import (
     ResendForm,
@@ -134,7 +136,7 @@ def statement_runs(request: MemberRequest) -> HttpResponse:
     shop = request.membership.shop
     form = StartRunForm(request.POST or None)
     if form.is_valid():
-        minimum = form.minimum_debt_minor(shop.currency)
+        minimum = form.cleaned_data["minimum_debt"]
         run = start_statement_run(
             shop=shop,
             minimum_debt=minimum,
@@ -162,7 +164,7 @@ def statement_run_detail(request: MemberRequest, run_id: int) -> HttpResponse:
         "nav": "statements",
     }
     template = "staff/statements/run_detail.html"
-    if getattr(request, "htmx", False):
+    if is_htmx(request):
         template += "#progress"
     return render(request, template, context)
 

@@ -1,11 +1,10 @@
 """Template helpers of the sales area."""
 
-import uuid
 from typing import Any
 
 from django import template
 
-from ardoise.core.money import to_decimal
+from ardoise.core.forms import new_key
 
 register = template.Library()
 
@@ -16,27 +15,6 @@ def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
     return (mapping or {}).get(key, "")
 
 
-@register.filter
-def input_amount(minor: int | None) -> str:
-    """Minor units for an input's value, in the reader's locale (`12,50`); empty for zero."""
-    from ardoise.staff.sales.forms import amount_for_input
-
-    return amount_for_input(minor)
-
-
-@register.simple_tag
-def decimal_separator() -> str:
-    from django.utils.formats import get_format
-
-    return str(get_format("DECIMAL_SEPARATOR"))
-
-
-@register.filter
-def plain_amount(minor: int | None) -> str:
-    """Minor units as a plain decimal for an input ("12.50"), empty for nothing or zero."""
-    return "" if not minor else str(to_decimal(int(minor)))
-
-
 @register.simple_tag
 def cell(row: Any, mode: str) -> tuple[int, int]:
     return row.cells.get(mode, (0, 0))
@@ -45,7 +23,7 @@ def cell(row: Any, mode: str) -> tuple[int, int]:
 @register.simple_tag
 def new_key_tag() -> str:
     """A fresh idempotency key, generated when the form is rendered."""
-    return uuid.uuid4().hex
+    return new_key()
 
 
 @register.simple_tag

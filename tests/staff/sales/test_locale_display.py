@@ -1,4 +1,4 @@
-"""Quantities with their unit, and amounts in inputs, in the reader's language."""
+"""Quantities with their unit, in the reader's language (amounts in inputs: tests/core)."""
 
 from decimal import Decimal
 
@@ -6,7 +6,6 @@ import pytest
 from django.utils import translation
 
 from ardoise.invoicing.models import OrderLine, Unit
-from ardoise.staff.sales.forms import amount_for_input, parse_amount
 from ardoise.staff.templatetags.sales_tags import quantity
 
 NBSP = "\xa0"
@@ -32,16 +31,3 @@ def test_quantity_with_its_unit(amount: str, unit: str, french: str, english: st
         assert quantity(line(amount, unit)) == french
     with translation.override("en"):
         assert quantity(line(amount, unit)) == english
-
-
-@pytest.mark.parametrize(
-    ("minor", "french", "english"),
-    [(1_234_50, "1234,50", "1234.50"), (5, "0,05", "0.05"), (0, "", ""), (None, "", "")],
-)
-def test_amounts_in_inputs_read_back_as_typed(minor: int | None, french: str, english: str) -> None:
-    with translation.override("fr"):
-        assert amount_for_input(minor) == french
-    with translation.override("en"):
-        assert amount_for_input(minor) == english
-    if minor:
-        assert parse_amount(french) == parse_amount(english) == minor

@@ -1,0 +1,156 @@
+"""Forms at the money edge: the one money field, the one amount formatter, the one keyed form.
+
+What a person types becomes minor units exactly, or an error: `12,50` and `12.50` both read (and
+spaces, no-break spaces and a euro sign are ignored), more decimals than the currency has are
+refused rather than rounded. What an input shows is written in the reader's locale, without
+grouping (`12,50` in French, `12.50` in English), by `amount_input_value`; the `input_amount`
+template filter and `MoneyField` both use it, so an amount reads back exactly as it was shown.
+
+Every form that moves money inherits `IdempotentForm`: a hidden key made when the form is rendered
+(`new_key`), so a resubmission posts once.
+"""
+
+import uuid
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django import forms
+from django.utils.formats import get_format
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.core.money import DEFAULT_CURRENCY, MoneyError, to_decimal, to_minor
+
+# Large enough for any account in a shop, small enough to fit BigIntegerField with margin.
+MAX_MINOR = 10**13
+# The longest amount a person types (`10 000 000 000,00 €` fits).
+MAX_AMOUNT_LENGTH = 20
+# An idempotency key from a form: `new_key` makes 32 characters; the services derive longer keys
+# from it (`:send`, `:reverse:<id>`) within the 120 characters the key columns hold.
+KEY_LENGTH = 64
+
+_IGNORED = ("\u202f", "\xa0", " ", "€")
+
+
+def new_key() -> str:
+    """The idempotency key a money form carries, made when the form is rendered."""
+    return uuid.uuid4().hex
+
+
+def parse_amount(value: str, currency: str = DEFAULT_CURRENCY) -> int:
+    """A typed amount (`12,50`, `12.5`, `1 234,50 €`) to minor units; MoneyError if not one.
+
+    The sign is kept: whether a negative amount is allowed is the caller's rule.
+    """
+    text = str(value or "").strip()
+    if not text or len(text) > MAX_AMOUNT_LENGTH:
+        raise MoneyError(f"not an amount: {value!r}")
+    for ignored in _IGNORED:
+        text = text.replace(ignored, "")
+    if text.count(",") + text.count(".") > 1:
+        raise MoneyError(f"not an amount: {value!r}")
+    try:
+        decimal_value = Decimal(text.replace(",", "."))
+    except ArithmeticError as error:
+        raise MoneyError(f"not an amount: {value!r}") from error
+    return to_minor(decimal_value, currency)
+
+
+def amount_input_value(
+    minor: int | None, currency: str = DEFAULT_CURRENCY, *, blank_zero: bool = False
+) -> str:
+    """Minor units as an input's value, in the reader's locale and without grouping.
+
+    `12,50` in French, `12.50` in English; empty for nothing (and for zero with `blank_zero`,
+    where an empty cell means nothing was paid). `parse_amount` reads it back exactly.
+    """
+    if minor is None or (blank_zero and not minor):
+        return ""
+    text = format(to_decimal(int(minor), currency), "f")
+    return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
+class MoneyField(forms.Field):
+    """An amount in major units, cleaned to an int of minor units (None when left empty).
+
+    `minimum` (in minor units, 0 by default) refuses less: a negative amount with the `negative`
+    message, zero with the `zero` message (`minimum=1`: an amount above zero). A form may give
+    its own wording through Django's `error_messages`.
+    """
+
+    default_error_messages = {
+        "invalid": _("Enter an amount, for example 12,50."),
+        "too_precise": _("Enter at most two decimals."),
+        "negative": _("Enter an amount of zero or more."),
+        "zero": _("The amount must be greater than zero."),
+        "too_large": _("This amount is too large."),
+    }
+
+    def __init__(
+        self, *, currency: str = DEFAULT_CURRENCY, minimum: int | None = 0, **kwargs: Any
+    ) -> None:
+        self.currency, self.minimum = currency, minimum
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "maxlength": MAX_AMOUNT_LENGTH}
+        )
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return amount_input_value(value, self.currency)
+        return value
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values or not str(value).strip():
+            return None
+        text = str(value).strip()
+        if len(text) > MAX_AMOUNT_LENGTH:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            minor = parse_amount(text, self.currency)
+        except MoneyError as error:
+            code = "too_precise" if _is_number(text) else "invalid"
+            raise forms.ValidationError(self.error_messages[code], code=code) from error
+        if self.minimum is not None and minor < self.minimum:
+            code = "negative" if minor < 0 else "zero"
+            raise forms.ValidationError(self.error_messages[code], code=code)
+        if minor >= MAX_MINOR:
+            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
+        return minor
+
+
+def _is_number(text: str) -> bool:
+    """A finite number that `parse_amount` refused only for its decimals (`12,505`)."""
+    for ignored in _IGNORED:
+        text = text.replace(ignored, "")
+    if text.count(",") + text.count(".") > 1:
+        return False
+    try:
+        return Decimal(text.replace(",", ".")).is_finite()
+    except ArithmeticError:
+        return False
+
+
+class IdempotentForm(forms.Form):
+    """A form that moves money: it carries the idempotency key made when it was rendered.
+
+    Also a base for a ModelForm (`class NewCustomerForm(IdempotentForm, CustomerForm)`).
+    """
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=KEY_LENGTH)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["initial"] = dict(kwargs.get("initial") or {})
+        kwargs["initial"].setdefault("idempotency_key", new_key())
+        super().__init__(*args, **kwargs)
+
+
+FieldType = TypeVar("FieldType", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[FieldType]) -> FieldType:
+    """A form's field typed as what it is, to set its choices or queryset once the shop is known."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
