@@ -31,7 +31,6 @@ from ardoise.staff.customers.forms import (
     NewCustomerForm,
 )
 from ardoise.staff.customers.page import account_context, htmx_target
-from ardoise.staff.customers.services import create_customer_with_account
 
 
 @member_required(Permission.CUSTOMERS_VIEW)
@@ -71,7 +70,7 @@ def customer_create(request: MemberRequest) -> HttpResponse:
     form = NewCustomerForm(request.POST or None, default_limit=shop.default_credit_limit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        customer = create_customer_with_account(
+        customer = ledger.create_customer_with_account(
             shop_id=shop.pk,
             actor=request.user,  # type: ignore[arg-type]
             fields={name: data[name] for name in EDITABLE_FIELDS},
