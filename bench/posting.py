@@ -418,7 +418,7 @@ class Raw:
         self._execute(sql["postings"], params)
 
     def _allocate(self, sql: Statements, account_id: int, automatic: bool) -> None:
-        """`allocation.apply_credits` without earmarks: oldest open charges first."""
+        """`services.matching.apply_credits` without earmarks: oldest open charges first."""
         cursor = self._execute(sql["lock_credits"], (account_id, "active"))
         columns = _columns(cursor)
         credits = [(row[columns["id"]], row[columns["unapplied_amount"]]) for row in cursor]

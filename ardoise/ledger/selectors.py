@@ -1,12 +1,21 @@
-"""Reads of the ledger, always scoped to a shop."""
+"""Reads of the ledger, scoped to a shop or to one account's charge or credit."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from ardoise.ledger.models import Account, Charge, ChargeStatus, Credit, CreditStatus, Posting
+from ardoise.ledger.models import (
+    Account,
+    Allocation,
+    Charge,
+    ChargeStatus,
+    Credit,
+    CreditStatus,
+    Posting,
+)
 
 
 def accounts_for_shop(shop_id: int) -> QuerySet[Account]:
@@ -141,3 +150,24 @@ def over_limit(shop_id: int) -> QuerySet[Account]:
     return accounts_for_shop(shop_id).filter(
         Q(credit_limit__isnull=False) & Q(balance__lt=-F("credit_limit"))
     )
+
+
+def refund_minimum_to_account(charge: Charge, amount: int) -> int:
+    """The part of a refund that must go back to the account: the sale's unpaid part."""
+    return min(amount, charge.open_amount)
+
+
+def net_allocations(
+    *, charge_id: int | None = None, credit_id: int | None = None
+) -> dict[tuple[int, int], int]:
+    """Net allocated amount per (credit id, charge id) pair, for the given charge or credit."""
+    rows = Allocation.objects.all()
+    if charge_id is not None:
+        rows = rows.filter(charge_id=charge_id)
+    if credit_id is not None:
+        rows = rows.filter(credit_id=credit_id)
+    result: dict[tuple[int, int], int] = defaultdict(int)
+    for row in rows.values("credit_id", "charge_id").annotate(net=Sum("amount")):
+        if row["net"]:
+            result[(row["credit_id"], row["charge_id"])] = row["net"]
+    return result

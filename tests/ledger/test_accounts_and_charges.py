@@ -1,4 +1,5 @@
-"""open_account, change_credit_limit, post_charge, post_debit_adjustment and the limit guard."""
+"""open_account, create_customer_with_account, change_credit_limit, post_charge,
+post_debit_adjustment and the limit guard."""
 
 import datetime as dt
 
@@ -6,11 +7,13 @@ import pytest
 from django.utils import timezone
 
 from ardoise.audit.models import AuditEvent
+from ardoise.customers.models import Customer
 from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.errors import (
     AccountAlreadyOpen,
     CreditLimitExceeded,
+    IdempotencyConflict,
     InvalidAmount,
     InvalidDate,
     OverrideNotAllowed,
@@ -70,6 +73,60 @@ def test_open_account_replayed_returns_the_same_account(shop: Shop) -> None:
 def test_a_second_account_in_the_same_currency_is_refused(account: Account) -> None:
     with nothing_written(), pytest.raises(AccountAlreadyOpen):
         ledger.open_account(customer=account.customer, actor=None, idempotency_key=key())
+
+
+# --- create_customer_with_account ---------------------------------------------------------------
+
+
+def _new_customer(shop: Shop, idempotency_key: str, name: str = "Le Bistrot") -> Customer:
+    return ledger.create_customer_with_account(
+        shop_id=shop.pk,
+        actor=owner_of(shop),
+        fields={"name": name, "email": "bistrot@example.com"},
+        credit_limit=80_00,
+        idempotency_key=idempotency_key,
+    )
+
+
+def test_create_customer_with_account_writes_both_with_their_events(shop: Shop) -> None:
+    customer = _new_customer(shop, key())
+
+    account = Account.objects.get(customer=customer)
+    assert (customer.shop_id, customer.name, account.credit_limit) == (shop.pk, "Le Bistrot", 80_00)
+    events = AuditEvent.objects.filter(shop=shop, actor=owner_of(shop)).exclude(
+        action="shops.shop.created"
+    )
+    assert sorted(events.values_list("action", "object_id")) == [
+        ("customers.customer.created", customer.pk),
+        ("ledger.account.opened", account.pk),
+    ]
+
+
+@pytest.mark.parametrize("name", ["Le Bistrot", "Le Bistrot du port"])
+def test_create_customer_with_account_twice_with_one_key_gives_the_first_customer(
+    shop: Shop, name: str
+) -> None:
+    same = key()
+    first = _new_customer(shop, same)
+    customers = Customer.objects.count()
+
+    with nothing_written():
+        again = _new_customer(shop, same, name=name)
+
+    assert (again.pk, again.name, Customer.objects.count()) == (first.pk, "Le Bistrot", customers)
+
+
+def test_create_customer_with_account_with_a_key_another_operation_used_is_refused(
+    account: Account,
+) -> None:
+    used = key()
+    charge(account, 10_00, idempotency_key=used)
+    customers = Customer.objects.count()
+
+    with nothing_written(), pytest.raises(IdempotencyConflict):
+        _new_customer(account.shop, used)
+
+    assert Customer.objects.count() == customers
 
 
 def test_a_charge_of_an_unknown_kind_is_refused(account: Account) -> None:

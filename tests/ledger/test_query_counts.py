@@ -1,8 +1,9 @@
 """Query counts of the two busiest posting services, pinned (same on SQLite and PostgreSQL).
 
-Inside a test the service's `transaction.atomic()` is a savepoint (the test owns the outer
-transaction), so SAVEPOINT and RELEASE SAVEPOINT are counted; in production they are BEGIN and
-COMMIT, which Django does not log. `select_for_update()` adds no statement of its own.
+Called from a test, the service's transaction (`posting.composable()`) is a savepoint (the test
+owns the outer transaction), so SAVEPOINT and RELEASE SAVEPOINT are counted; in production they
+are BEGIN and COMMIT, which Django does not log (and inside a caller's transaction, nothing:
+tests/ledger/test_transactions.py). `select_for_update()` adds no statement of its own.
 """
 
 import pytest

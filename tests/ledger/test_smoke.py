@@ -2,6 +2,7 @@ import pytest
 
 from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
+from ardoise.ledger.errors import CreditLimitExceeded
 from ardoise.ledger.models import ChargeStatus
 from tests.factories import key, make_account, make_shop
 
@@ -43,7 +44,7 @@ def test_sale_payment_refund_cycle_keeps_every_invariant() -> None:
 def test_limit_guard_refuses_and_leaves_nothing() -> None:
     shop = make_shop()
     account = make_account(shop, credit_limit=50_00)
-    with pytest.raises(ledger.CreditLimitExceeded):
+    with pytest.raises(CreditLimitExceeded):
         ledger.post_charge(account=account, total=50_01, idempotency_key=key(), actor=None)
     account.refresh_from_db()
     assert (account.balance, account.version, account.postings.count()) == (0, 0, 0)

@@ -34,7 +34,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from ardoise.ledger import allocation as allocation_rows
 from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.errors import (
@@ -59,6 +58,7 @@ from ardoise.ledger.models import (
     JournalEntry,
     Posting,
 )
+from ardoise.ledger.selectors import net_allocations
 from ardoise.shops.models import RoleKind
 from tests.factories import key, make_account, make_member, make_shop, owner_of
 from tests.ledger.support import nothing_written
@@ -347,7 +347,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(amount=AMOUNTS, data=st.data())
     def unallocate(self, amount: int, data: st.DataObject) -> None:
         # Mostly a pair that has something allocated, sometimes any pair.
-        pairs = sorted(pair for pair, net in allocation_rows.net_allocations().items() if net > 0)
+        pairs = sorted(pair for pair, net in net_allocations().items() if net > 0)
         if pairs and amount % 4:
             credit_pk, charge_pk = data.draw(st.sampled_from(pairs))
             credit = Credit.objects.get(pk=credit_pk)
@@ -358,7 +358,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 return
             target, credit = drawn_charge, drawn_credit
             credit_pk, charge_pk = credit.pk, target.pk
-        allocated = allocation_rows.net_allocations(charge_id=charge_pk, credit_id=credit_pk).get(
+        allocated = net_allocations(charge_id=charge_pk, credit_id=credit_pk).get(
             (credit_pk, charge_pk), 0
         )
         # Mostly within what is allocated (admitted), sometimes beyond it (refused).

@@ -28,7 +28,6 @@ from ardoise.staff.customers.forms import (
     NewCustomerForm,
 )
 from ardoise.staff.customers.page import account_context
-from ardoise.staff.customers.services import create_customer_with_account
 
 
 @member_required(Permission.CUSTOMERS_VIEW)
@@ -68,7 +67,7 @@ def customer_create(request: MemberRequest) -> HttpResponse:
     form = NewCustomerForm(request.POST or None, default_limit=shop.default_credit_limit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        customer = create_customer_with_account(
+        customer = ledger.create_customer_with_account(
             shop_id=shop.pk,
             actor=request.user,
             fields={name: data[name] for name in EDITABLE_FIELDS},

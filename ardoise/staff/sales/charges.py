@@ -17,6 +17,7 @@ from ardoise.invoicing.models import Invoice
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import LedgerError
 from ardoise.ledger.models import Allocation, Charge, ChargeStatus, Credit
+from ardoise.ledger.selectors import refund_minimum_to_account
 from ardoise.payments import services as payments
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.models import Membership, Shop
@@ -229,7 +230,7 @@ def charge_refund(request: MemberRequest, charge_id: int) -> HttpResponse:
     context = document_context(membership.shop, charge) | {
         "form": form,
         "maximum": charge.creditable_amount,
-        "minimum": ledger.refund_minimum_to_account(charge, charge.creditable_amount),
+        "minimum": refund_minimum_to_account(charge, charge.creditable_amount),
         "nav": "sales",
     }
     return render(

@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from ardoise.ledger.errors import IdempotencyConflict, LedgerError
 from ardoise.ledger.models import IdempotencyRecord
+from ardoise.ledger.services import posting
 
 MAX_KEY_LENGTH = 120
 
@@ -37,15 +37,7 @@ def claim(*, shop_id: int, key: str, operation: str, params: dict[str, Any]) -> 
     if not key or len(key) > MAX_KEY_LENGTH:
         raise LedgerError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is required")
     digest = fingerprint(operation, params)
-    table = IdempotencyRecord._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (shop_id, key, operation, fingerprint, result_id, created_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, NULL, %s) "
-            "ON CONFLICT (shop_id, key) DO NOTHING RETURNING id",
-            [shop_id, key, operation, digest, timezone.now()],
-        )
-        row = cursor.fetchone()
+    row = posting.execute(posting.CLAIM, [shop_id, key, operation, digest, timezone.now()])
     if row is not None:
         return Claim(record_id=row[0], replay_of=None)
     existing = IdempotencyRecord.objects.get(shop_id=shop_id, key=key)
@@ -57,9 +49,10 @@ def claim(*, shop_id: int, key: str, operation: str, params: dict[str, Any]) -> 
 def settle(claim_: Claim, result_id: int) -> None:
     """Store the result of the claimed work (same transaction). Written SQL, like the claim:
     both run in every posting (bench/posting.py)."""
-    table = IdempotencyRecord._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET result_id = %s WHERE id = %s",  # noqa: S608
-            [result_id, claim_.record_id],
-        )
+    posting.execute(posting.SETTLE, [result_id, claim_.record_id])
+
+
+def result_of(*, shop_id: int, key: str, operation: str) -> int | None:
+    """The id of what the key's first `operation` made, if the key was used for it."""
+    record = IdempotencyRecord.objects.filter(shop_id=shop_id, key=key, operation=operation)
+    return record.values_list("result_id", flat=True).first()

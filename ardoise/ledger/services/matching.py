@@ -1,20 +1,16 @@
 """Matching credits to charges (lettrage), on rows the caller has already locked.
 
-Internal to the ledger: only `ledger.services` calls these, inside its transaction, after it has
-locked the account row (every path locks the account first, then charges and credits in
-ascending id order, so two transactions on one account queue instead of deadlocking).
+Internal to the ledger services, inside their transaction, after they have locked the account
+row (every path locks the account first, then charges and credits in ascending id order, so two
+transactions on one account queue instead of deadlocking).
 
 Allocation moves no money, so it writes no journal entry: it lowers a charge's open amount and a
 credit's unapplied amount by the same figure, and the account's Debt and Deposit with them.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from django.db import connection
-from django.db.models import Sum
 
 from ardoise.ledger.errors import InvalidAllocation
 from ardoise.ledger.models import (
@@ -25,6 +21,9 @@ from ardoise.ledger.models import (
     Credit,
     CreditStatus,
 )
+from ardoise.ledger.selectors import net_allocations
+from ardoise.ledger.services import posting
+from ardoise.shops.models import Shop
 
 
 def charge_status(open_amount: int, total: int) -> str:
@@ -35,27 +34,15 @@ def charge_status(open_amount: int, total: int) -> str:
     return ChargeStatus.PARTIALLY_PAID
 
 
-def shift_overview(account_id: int, amount: int) -> None:
-    """Debt and Deposit both change by `amount` (negative when allocating): balance unchanged."""
-    if amount == 0:
-        return
-    table = Account._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET debt = debt + %s, deposit = deposit + %s WHERE id = %s",  # noqa: S608
-            [amount, amount, account_id],
-        )
-
-
 @dataclass
-class _Pair:
+class Pair:
     credit: Credit
     charge: Charge
     amount: int
 
 
 def write_allocations(
-    *, shop_id: int, account_id: int, actor_id: int | None, pairs: Iterable[_Pair]
+    *, shop_id: int, account_id: int, actor_id: int | None, pairs: Iterable[Pair]
 ) -> int:
     """Persist allocations (positive) or unallocations (negative) and every figure they touch."""
     rows: list[Allocation] = []
@@ -83,47 +70,51 @@ def write_allocations(
     if not rows:
         return 0
     Allocation.objects.bulk_create(rows)
-    _save(Charge, list(charges.values()), ["open_amount", "status"])
-    _save(Credit, list(credits.values()), ["unapplied_amount"])
-    shift_overview(account_id, -total)
+    _save(posting.UPDATE_CHARGE_OPEN, list(charges.values()))
+    _save(posting.UPDATE_CREDIT_UNAPPLIED, list(credits.values()))
+    posting.shift_overview(account_id, -total)
     return total
 
 
-def _save(model: type[Charge] | type[Credit], rows: list[Any], fields: list[str]) -> None:
-    """One UPDATE for the figures of the changed rows. The usual case, one row, is a plain
-    UPDATE written here: `bulk_update` would build a CASE per field, at several times the CPU
-    (this runs in every payment; see bench/posting.py)."""
+def _save(statement: posting.Written, rows: list[Any]) -> None:
+    """One UPDATE for the figures of the changed rows (the statement's columns: the figures, then
+    the id). The usual case, one row, is the written statement: `bulk_update` would build a CASE
+    per field, at several times the CPU (this runs in every payment; see bench/posting.py)."""
+    fields = statement.columns[:-1]
     if len(rows) == 1:
-        assignments = ", ".join(f"{field} = %s" for field in fields)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = %s",  # noqa: S608
-                [*(getattr(rows[0], field) for field in fields), rows[0].pk],
-            )
+        posting.execute(statement, [*(getattr(rows[0], field) for field in fields), rows[0].pk])
     elif rows:
-        model.objects.bulk_update(rows, fields)
-
-
-# The two locked reads of every allocation, as written SQL: the ORM would compile the same
-# statement on each call, which is most of the CPU a payment costs (see bench/posting.py).
-_LOCK_UNAPPLIED_CREDITS = (
-    f"SELECT * FROM {Credit._meta.db_table} WHERE account_id = %s AND status = %s "  # noqa: S608
-    "AND unapplied_amount > 0 ORDER BY id"
-)
-_LOCK_OPEN_CHARGES = (
-    f"SELECT * FROM {Charge._meta.db_table} WHERE account_id = %s AND open_amount > 0 "  # noqa: S608
-    "AND status <> %s ORDER BY id"
-)
-
-
-def _locked(sql: str) -> str:
-    """Row locks where the database has them (PostgreSQL); SQLite's IMMEDIATE transaction
-    already holds the database's write lock, as `select_for_update` assumes."""
-    return f"{sql} FOR UPDATE" if connection.features.has_select_for_update else sql
+        statement.model._default_manager.bulk_update(rows, fields)
 
 
 def _earmark_matches(credit: Credit, charge: Charge) -> bool:
     return credit.earmark in {charge.earmark, f"charge:{charge.pk}"} and bool(credit.earmark)
+
+
+def auto_apply(
+    account: Account,
+    actor_id: int | None,
+    *,
+    moved: posting.Moved | None = None,
+    document: Charge | Credit | None = None,
+) -> int:
+    """Let unapplied credits settle open charges; returns the amount allocated.
+
+    `moved` is what this transaction's balance UPDATE returned: the account row is locked since,
+    so a Debt or a Deposit of 0 there means no open charge or no unapplied credit, and nothing to
+    read or match (an allocation made since only lowers both). `document`, the charge or credit
+    the caller has just written, is updated in place, so the caller need not read it again.
+    """
+    if moved is not None and (moved.debt == 0 or moved.deposit == 0):
+        return 0
+    automatic = Shop.objects.filter(pk=account.shop_id).values_list("auto_allocate", flat=True)
+    return apply_credits(
+        shop_id=account.shop_id,
+        account_id=account.pk,
+        actor_id=actor_id,
+        automatic=automatic.get(),
+        document=document,
+    )
 
 
 def apply_credits(
@@ -142,7 +133,9 @@ def apply_credits(
     credit the caller holds (written in this transaction), is the instance updated in place.
     """
     credits = list(
-        Credit.objects.raw(_locked(_LOCK_UNAPPLIED_CREDITS), [account_id, CreditStatus.ACTIVE])
+        Credit.objects.raw(
+            posting.locked(posting.UNAPPLIED_CREDITS), [account_id, CreditStatus.ACTIVE]
+        )
     )
     if isinstance(document, Credit):
         credits = [document if credit.pk == document.pk else credit for credit in credits]
@@ -150,14 +143,16 @@ def apply_credits(
         return 0
     if not automatic and not any(credit.earmark for credit in credits):
         return 0
-    charges = list(Charge.objects.raw(_locked(_LOCK_OPEN_CHARGES), [account_id, ChargeStatus.VOID]))
+    charges = list(
+        Charge.objects.raw(posting.locked(posting.OPEN_CHARGES), [account_id, ChargeStatus.VOID])
+    )
     if not charges:
         return 0
     if isinstance(document, Charge):
         charges = [document if charge.pk == document.pk else charge for charge in charges]
     charges.sort(key=lambda charge: (charge.issued_on, charge.pk))
     remaining_open = {charge.pk: charge.open_amount for charge in charges}
-    pairs: list[_Pair] = []
+    pairs: list[Pair] = []
 
     def settle(credit: Credit, available: int, candidates: list[Charge]) -> int:
         for charge in candidates:
@@ -165,7 +160,7 @@ def apply_credits(
                 break
             amount = min(available, remaining_open[charge.pk])
             if amount > 0:
-                pairs.append(_Pair(credit, charge, amount))
+                pairs.append(Pair(credit, charge, amount))
                 remaining_open[charge.pk] -= amount
                 available -= amount
         return available
@@ -209,13 +204,13 @@ def apply_credit_to(
     if len(locked) != len(wanted) or any(c.account_id != account_id for c in locked.values()):
         raise InvalidAllocation()
     available = credit.unapplied_amount
-    pairs: list[_Pair] = []
+    pairs: list[Pair] = []
     for charge_id in wanted:
         charge = locked[charge_id]
         amount = min(available, charge.open_amount)
         if charge.status == ChargeStatus.VOID or amount <= 0:
             continue
-        pairs.append(_Pair(credit, charge, amount))
+        pairs.append(Pair(credit, charge, amount))
         available -= amount
     return write_allocations(shop_id=shop_id, account_id=account_id, actor_id=actor_id, pairs=pairs)
 
@@ -243,22 +238,6 @@ def _earmark_is_waiting(
         target = charges.filter(pk=int(charge_id)) if charge_id.isdigit() else charges.none()
         return not target.exists()
     return not charges.filter(earmark=credit.earmark).exists()
-
-
-def net_allocations(
-    *, charge_id: int | None = None, credit_id: int | None = None
-) -> dict[tuple[int, int], int]:
-    """Net allocated amount per (credit id, charge id) pair, for the given charge or credit."""
-    rows = Allocation.objects.all()
-    if charge_id is not None:
-        rows = rows.filter(charge_id=charge_id)
-    if credit_id is not None:
-        rows = rows.filter(credit_id=credit_id)
-    result: dict[tuple[int, int], int] = defaultdict(int)
-    for row in rows.values("credit_id", "charge_id").annotate(net=Sum("amount")):
-        if row["net"]:
-            result[(row["credit_id"], row["charge_id"])] = row["net"]
-    return result
 
 
 def release_all(
@@ -290,7 +269,7 @@ def release_all(
     if credit is not None:
         credits[credit.pk] = credit
     pairs = [
-        _Pair(credits[credit_id], charges[charge_id], -net)
+        Pair(credits[credit_id], charges[charge_id], -net)
         for (credit_id, charge_id), net in sorted(nets.items())
     ]
     return -write_allocations(
