@@ -75,7 +75,7 @@ def test_the_french_catalogue_declares_french_plurals() -> None:
     catalog = _catalog("fr")
 
     assert catalog.fuzzy is False
-    assert catalog.mime_headers and dict(catalog.mime_headers)["Language"] == "fr"
+    assert dict(catalog.mime_headers)["Language"] == "fr"
     assert catalog.plural_forms == "nplurals=2; plural=(n > 1);"
 
 

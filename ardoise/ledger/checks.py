@@ -4,7 +4,7 @@ Used by `manage.py ledger_check`, by the test suite after every step of the stat
 by benchmarks after a run. Each check is one aggregate query, so it stays usable on large ledgers.
 """
 
-from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,24 +44,32 @@ def _sum(queryset: QuerySet[Any], outer: str) -> Coalesce:
 
 
 def check_ledger(shop_id: int | None = None) -> Report:
+    """Every invariant below, over one shop or (None) every shop."""
     report = Report()
     scope = Q(shop_id=shop_id) if shop_id is not None else Q()
-    entries = JournalEntry.objects.filter(scope)
     report.counts = {
-        "entries": entries.count(),
+        "entries": JournalEntry.objects.filter(scope).count(),
         "postings": Posting.objects.filter(scope).count(),
         "accounts": Account.objects.filter(scope).count(),
     }
+    for invariant in INVARIANTS:
+        report.problems.extend(invariant(scope))
+    return report
 
+
+def entries_balance(scope: Q) -> Iterator[str]:
+    """A journal entry has two postings or more, summing to zero."""
     for row in (
-        entries.annotate(total=Coalesce(Sum("postings__amount"), Value(0)), lines=Count("postings"))
+        JournalEntry.objects.filter(scope)
+        .annotate(total=Coalesce(Sum("postings__amount"), Value(0)), lines=Count("postings"))
         .filter(~Q(total=0) | Q(lines__lt=2))
         .values("pk", "total", "lines")
     ):
-        report.problems.append(
-            f"journal entry {row['pk']}: {row['lines']} postings summing to {row['total']}"
-        )
+        yield f"journal entry {row['pk']}: {row['lines']} postings summing to {row['total']}"
 
+
+def accounts_add_up(scope: Q) -> Iterator[str]:
+    """An account's cached balance, Debt and Deposit are what its rows sum to."""
     for row in (
         Account.objects.filter(scope)
         .annotate(
@@ -93,16 +101,18 @@ def check_ledger(shop_id: int | None = None) -> Report:
         )
         .values("pk", "balance", "posted", "debt", "open_total", "deposit", "unapplied_total")
     ):
-        report.problems.append(
+        yield (
             f"account {row['pk']}: balance {row['balance']} vs postings {row['posted']}, "
             f"debt {row['debt']} vs open charges {row['open_total']}, "
             f"deposit {row['deposit']} vs unapplied credits {row['unapplied_total']}"
         )
 
-    allocated_to_charge = _sum(Allocation.objects.all(), "charge")
+
+def charges_add_up(scope: Q) -> Iterator[str]:
+    """A charge's open amount is its total less its allocations (nothing open once void)."""
     for row in (
         Charge.objects.filter(scope)
-        .annotate(allocated=allocated_to_charge)
+        .annotate(allocated=_sum(Allocation.objects.all(), "charge"))
         .filter(
             (~Q(status=ChargeStatus.VOID) & ~Q(open_amount=F("total") - F("allocated")))
             | (Q(status=ChargeStatus.VOID) & (~Q(open_amount=0) | ~Q(allocated=0)))
@@ -111,11 +121,14 @@ def check_ledger(shop_id: int | None = None) -> Report:
         )
         .values("pk", "total", "open_amount", "allocated", "status")
     ):
-        report.problems.append(
+        yield (
             f"charge {row['pk']} ({row['status']}): total {row['total']}, "
             f"open {row['open_amount']}, allocated {row['allocated']}"
         )
 
+
+def credits_add_up(scope: Q) -> Iterator[str]:
+    """A credit's unapplied amount is its amount less its allocations (nothing once void)."""
     for row in (
         Credit.objects.filter(scope)
         .annotate(allocated=_sum(Allocation.objects.all(), "credit"))
@@ -126,27 +139,31 @@ def check_ledger(shop_id: int | None = None) -> Report:
         )
         .values("pk", "amount", "unapplied_amount", "allocated", "status")
     ):
-        report.problems.append(
+        yield (
             f"credit {row['pk']} ({row['status']}): amount {row['amount']}, "
             f"unapplied {row['unapplied_amount']}, allocated {row['allocated']}"
         )
 
-    pair_totals: dict[tuple[int, int], int] = defaultdict(int)
+
+def unallocations_within_allocations(scope: Q) -> Iterator[str]:
+    """A credit never unallocates more from a charge than it allocated to it."""
     for row in (
         Allocation.objects.filter(scope)
         .values("credit_id", "charge_id")
         .annotate(net=Sum("amount"))
         .filter(net__lt=0)
     ):
-        pair_totals[(row["credit_id"], row["charge_id"])] = row["net"]
-    for (credit_id, charge_id), net in pair_totals.items():
-        report.problems.append(
-            f"credit {credit_id} unallocated {-net} more than it allocated to charge {charge_id}"
+        yield (
+            f"credit {row['credit_id']} unallocated {-row['net']} more than it allocated to "
+            f"charge {row['charge_id']}"
         )
 
-    # Each customer posting keeps the balance after it: the running sum of the account's postings
-    # in the order they were written (every service writes them while holding the account row).
-    # A lost update or a check-then-act race shows here even when the final balance adds up.
+
+def balances_after_run(scope: Q) -> Iterator[str]:
+    """Each customer posting keeps the balance after it: the running sum of the account's
+    postings in the order they were written (every service writes them while holding the
+    account row). A lost update or a check-then-act race shows here even when the final
+    balance adds up."""
     for row in (
         Posting.objects.filter(scope, account__isnull=False)
         .annotate(
@@ -156,24 +173,29 @@ def check_ledger(shop_id: int | None = None) -> Report:
         .values("pk", "entry_id", "account_id", "balance_after", "running")
         .order_by("pk")
     ):
-        report.problems.append(
+        yield (
             f"posting {row['pk']} (entry {row['entry_id']}) on account {row['account_id']} "
             f"says the balance after it is {row['balance_after']}, the postings up to it sum "
             f"to {row['running']}"
         )
 
-    # An allocation only links a credit and a charge of one account.
+
+def allocations_within_one_account(scope: Q) -> Iterator[str]:
+    """An allocation only links a credit and a charge of one account."""
     for link in (
         Allocation.objects.filter(scope)
         .exclude(credit__account_id=F("charge__account_id"))
         .values("pk", "credit_id", "credit__account_id", "charge_id", "charge__account_id")
     ):
-        report.problems.append(
+        yield (
             f"allocation {link['pk']} links credit {link['credit_id']} of account "
             f"{link['credit__account_id']} to charge {link['charge_id']} of account "
             f"{link['charge__account_id']}"
         )
 
+
+def limits_kept(scope: Q) -> Iterator[str]:
+    """No posting took an account beyond its limit without an override (reversals aside)."""
     for breach in (
         Posting.objects.filter(
             scope, account__isnull=False, amount__lt=0, credit_limit__isnull=False
@@ -183,12 +205,29 @@ def check_ledger(shop_id: int | None = None) -> Report:
         .filter(entry__limit_override_by__isnull=True)
         .values("pk", "entry_id", "account_id", "balance_after", "credit_limit")
     ):
-        report.problems.append(
+        yield (
             f"posting {breach['pk']} (entry {breach['entry_id']}) took account "
             f"{breach['account_id']} to {breach['balance_after']}, beyond its limit "
             f"{breach['credit_limit']}, without an override"
         )
 
-    for orphan in entries.filter(kind=EntryKind.REVERSAL, reverses__isnull=True).values("pk"):
-        report.problems.append(f"reversal {orphan['pk']} does not point at the entry it reverses")
-    return report
+
+def reversals_point_back(scope: Q) -> Iterator[str]:
+    """A reversal names the entry it reverses."""
+    for orphan in JournalEntry.objects.filter(
+        scope, kind=EntryKind.REVERSAL, reverses__isnull=True
+    ).values("pk"):
+        yield f"reversal {orphan['pk']} does not point at the entry it reverses"
+
+
+INVARIANTS: tuple[Callable[[Q], Iterator[str]], ...] = (
+    entries_balance,
+    accounts_add_up,
+    charges_add_up,
+    credits_add_up,
+    unallocations_within_allocations,
+    balances_after_run,
+    allocations_within_one_account,
+    limits_kept,
+    reversals_point_back,
+)

@@ -186,7 +186,8 @@ def test_sales_by_mode_has_totals_and_detail_matching_the_allocations(sales) -> 
         None,
     )
     assert isinstance(rows[0][0], dt.datetime)
-    assert rows[3][0] == "Total" and rows[3][3] == 55.3
+    assert rows[3][0] == "Total"
+    assert rows[3][3] == 55.3
     for row in rows[:3]:  # every invoice's columns add up to its total
         assert round(sum(value or 0 for value in row[4:]) * 100) == round(row[3] * 100)
 

@@ -256,7 +256,7 @@ def test_a_vat_amount_outside_the_total_is_refused(account: Account, total: int,
 @pytest.mark.parametrize(
     "occurred_at",
     [
-        dt.datetime(2025, 1, 1, 12, 0),  # naive
+        dt.datetime(2025, 1, 1, 12, 0),  # noqa: DTZ001 (naive on purpose: the refusal tested)
         timezone.now() + dt.timedelta(hours=1),  # in the future
     ],
     ids=["naive", "future"],

@@ -56,7 +56,8 @@ def test_the_link_opens_the_statement_with_its_amount_due(english: Client) -> No
     assert response.status_code == 200
     html = response.content.decode()
     assert f"Statement No. {statement.number}" in html
-    assert "INV-0001" in html and "INV-0002" in html
+    assert "INV-0001" in html
+    assert "INV-0002" in html
     assert "Pay €100.00" in html
     assert shop.name in html
 
@@ -68,7 +69,8 @@ def test_paying_approved_records_one_payment_and_the_charges_become_paid(
 
     start = english.post(_url(token, "portal:statement_pay"))
     checkout = Checkout.objects.get()
-    assert start.status_code == 302 and start["Location"] == checkout.redirect_url
+    assert start.status_code == 302
+    assert start["Location"] == checkout.redirect_url
     page = english.get(checkout.redirect_url)
     assert "TEST PAYMENT PROVIDER" in page.content.decode()
     done = english.post(checkout.redirect_url, {"decision": "approve"})
@@ -161,7 +163,8 @@ def test_above_the_online_maximum_it_cannot_be_paid_online(english: Client) -> N
     html = english.get(_url(token)).content.decode()
     refused = english.post(_url(token, "portal:statement_pay"))
 
-    assert "above what can be paid online" in html and "Pay €100.00" not in html
+    assert "above what can be paid online" in html
+    assert "Pay €100.00" not in html
     assert refused.status_code == 409
     assert "above what can be paid online" in refused.content.decode()
     _nothing_moved(account, charges)

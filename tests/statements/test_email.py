@@ -53,9 +53,11 @@ def test_the_worker_emails_the_statement_with_both_parts_the_pdf_and_the_link(
     assert message["Subject"] == f"Statement No. {statement.number} from Ferme du Test"
     assert message["To"] == "paul@example.com"
     text, html, attachments = parts(message)
-    assert "INV-0001" in text and "INV-0002" in text
+    assert "INV-0001" in text
+    assert "INV-0002" in text
     assert "Total due: €1,300.00" in squash(text)
-    assert "INV-0001" in html and "€1,300.00" in html
+    assert "INV-0001" in html
+    assert "€1,300.00" in html
     path = payment_path(text)
     assert payment_path(html) == path
     assert StatementLink.objects.filter(statement=statement).count() == 1
@@ -91,7 +93,8 @@ def test_without_online_payment_the_email_has_no_link() -> None:
         deliver_statement_send(send_id=send.pk)
 
     text, html, _ = parts(sink.messages[0])
-    assert "/p/s/" not in text and "/p/s/" not in html
+    assert "/p/s/" not in text
+    assert "/p/s/" not in html
     assert StatementLink.objects.count() == 0
     send.refresh_from_db()
     assert send.with_payment_link is False

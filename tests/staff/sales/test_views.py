@@ -235,9 +235,11 @@ def test_receipts_show_the_balance_and_the_gift_receipt_no_prices(
     receipt = owner_client.get(url).content.decode()
     gift = owner_client.get(url + "?gift=1").content.decode()
     assert "<strong data-balance>€10.00</strong>" in receipt
-    assert "€70.00" in receipt and "€60.00" in receipt
+    assert "€70.00" in receipt
+    assert "€60.00" in receipt
     assert "<strong data-balance>€10.00</strong>" in gift
-    assert "€60.00" not in gift and "Panier de légumes" in gift
+    assert "€60.00" not in gift
+    assert "Panier de légumes" in gift
 
 
 def test_invoice_settings_choose_the_modes(owner_client: Client, shop: Shop) -> None:
@@ -267,7 +269,8 @@ def test_invoice_settings_choose_the_modes(owner_client: Client, shop: Shop) -> 
         "EARL",
     )
     page = owner_client.get(reverse("staff:payments_week")).content.decode()
-    assert 'data-mode="cheque"' not in page and 'data-mode="titres_restaurant"' in page
+    assert 'data-mode="cheque"' not in page
+    assert 'data-mode="titres_restaurant"' in page
 
 
 def row_url(invoice: Invoice) -> str:
@@ -306,7 +309,8 @@ def test_payments_row_answers_only_what_changed_out_of_band(
         f'id="version-{invoice.pk}-cash" name="version-{invoice.pk}-cash" '
         f'value="{settlement.pk}" hx-swap-oob="true"' in page
     )
-    assert f'id="open-{invoice.pk}"' in page and 'id="week-totals" hx-swap-oob="true"' in page
+    assert f'id="open-{invoice.pk}"' in page
+    assert 'id="week-totals" hx-swap-oob="true"' in page
     assert f'id="amount-{invoice.pk}-cash"' not in page  # the typed cells are left alone
 
 
