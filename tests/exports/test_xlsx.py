@@ -15,9 +15,8 @@ from ardoise.exports.xlsx import open_workbook
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Allocation, Credit
 from ardoise.payments import services as payments
-from tests.factories import key, make_account, make_shop, owner_of
+from tests.factories import client_for, key, make_account, make_shop, owner_of
 from tests.invoicing.builders import line, make_invoice
-from tests.staff.sales.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 LABELS = {

@@ -19,7 +19,8 @@ from ardoise.ledger.errors import (
 from ardoise.ledger.models import Account, ChargeKind, ChargeStatus, EntryKind, IdempotencyRecord
 from ardoise.shops.models import Shop, User
 from tests.factories import CustomerFactory, key, make_account, make_shop, owner_of
-from tests.ledger.support import charge, figures, nothing_written, pay, posted_sum, top_up
+from tests.ledger.support import charge, figures, pay, posted_sum, top_up
+from tests.support import nothing_written
 
 pytestmark = pytest.mark.django_db
 

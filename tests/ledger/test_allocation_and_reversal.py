@@ -21,7 +21,8 @@ from ardoise.ledger.models import (
 )
 from tests.factories import key, make_account
 from tests.ledger.conftest import Book
-from tests.ledger.support import charge, figures, nothing_written, pay, posted_sum
+from tests.ledger.support import charge, figures, pay, posted_sum
+from tests.support import nothing_written
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,8 @@ from ardoise.ledger.models import (
 )
 from ardoise.shops.models import Shop
 from tests.factories import key, make_account, make_shop
-from tests.ledger.support import charge, figures, nothing_written, pay, top_up
+from tests.ledger.support import charge, figures, pay, top_up
+from tests.support import nothing_written
 
 pytestmark = pytest.mark.django_db
 

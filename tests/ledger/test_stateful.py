@@ -61,7 +61,7 @@ from ardoise.ledger.models import (
 )
 from ardoise.shops.models import RoleKind
 from tests.factories import key, make_account, make_member, make_shop, owner_of
-from tests.ledger.support import nothing_written
+from tests.support import nothing_written
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from ardoise.customers.models import Customer
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Role, RoleKind, Shop
-from tests.factories import CustomerFactory, key, make_account, make_shop, owner_of
-from tests.staff.conftest import client_for
+from tests.factories import CustomerFactory, client_for, key, make_account, make_shop, owner_of
 
 pytestmark = pytest.mark.django_db
 

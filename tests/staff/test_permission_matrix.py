@@ -15,8 +15,7 @@ from django.urls import reverse
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Membership, Role, RoleKind, Shop
 from ardoise.shops.permissions import BUILT_IN_ROLES, Permission
-from tests.factories import key, make_account, make_member, make_shop, owner_of
-from tests.staff.conftest import client_for
+from tests.factories import client_for, key, make_account, make_member, make_shop, owner_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from ardoise.shops.models import Membership, Role, RoleKind, Shop, User
 from ardoise.shops.permissions import AREAS, Permission
-from tests.factories import make_member, owner_of
-from tests.staff.conftest import client_for
+from tests.factories import client_for, make_member, owner_of
 
 pytestmark = pytest.mark.django_db
 

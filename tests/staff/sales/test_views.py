@@ -16,11 +16,12 @@ from ardoise.invoicing.models import (
     SettlementStatus,
 )
 from ardoise.ledger import services as ledger
-from ardoise.ledger.models import Account, ChargeStatus, Credit, JournalEntry
+from ardoise.ledger.models import Account, ChargeStatus, Credit
 from ardoise.payments import services as payments
 from ardoise.payments.models import PaymentMode
 from ardoise.shops.models import Shop
 from tests.factories import key
+from tests.support import database_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +110,7 @@ def test_a_refused_settlement_is_shown_next_to_the_amount_and_writes_nothing(
     owner_client: Client, shop: Shop, invoice: Invoice
 ) -> None:
     PaymentMode.objects.filter(shop=shop, code="cheque").update(is_accepted=False)
-    before = (Credit.objects.count(), JournalEntry.objects.count(), Settlement.objects.count())
+    before = database_snapshot()
     settle = reverse("staff:charge_settle", args=[invoice.charge_id])
     negative = owner_client.post(settle, {"mode": "cash", "amount": "-5", "idempotency_key": key()})
     refused_mode = owner_client.post(
@@ -118,18 +119,15 @@ def test_a_refused_settlement_is_shown_next_to_the_amount_and_writes_nothing(
     assert (negative.status_code, refused_mode.status_code) == (400, 400)
     assert b"The amount must be greater than zero." in negative.content
     assert b"Select a valid choice." in refused_mode.content
+    assert database_snapshot() == before
     ledger.reverse_entry(
         entry=invoice.charge.entry, reason="Wrong", idempotency_key=key(), actor=None
     )
-    before = (Credit.objects.count(), JournalEntry.objects.count(), Settlement.objects.count())
+    before = database_snapshot()
     void = owner_client.post(settle, {"mode": "cash", "amount": "5", "idempotency_key": key()})
     assert void.status_code == 400
     assert b"This invoice was reversed" in void.content
-    assert (
-        Credit.objects.count(),
-        JournalEntry.objects.count(),
-        Settlement.objects.count(),
-    ) == before
+    assert database_snapshot() == before
 
 
 def test_reversing_a_settlement_from_the_invoice(owner_client: Client, invoice: Invoice) -> None:
