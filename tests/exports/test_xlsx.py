@@ -197,7 +197,7 @@ def test_exports_page_streams_the_workbook(sales) -> None:
     today = timezone.localdate().isoformat()
     response = client.get(reverse("exports:sales_by_mode"), {"start": today, "end": today})
     assert response.status_code == 200
-    assert response.streaming
+    assert response.streaming is True
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert (summary["Online payment"], summary["Total invoiced"]) == (0, 55.3)

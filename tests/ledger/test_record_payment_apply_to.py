@@ -49,7 +49,7 @@ def test_payment_settles_the_given_charges_before_the_oldest() -> None:
     assert credit.unapplied_amount == 0
     account.refresh_from_db()
     assert (account.balance, account.debt, account.deposit) == (-10_00, 10_00, 0)
-    assert check_ledger().ok
+    assert check_ledger().problems == []
 
 
 def test_remainder_after_the_given_charges_follows_the_shop_rule() -> None:

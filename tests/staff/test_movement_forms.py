@@ -17,7 +17,7 @@ from ardoise.ledger.models import Account, Charge, ChargeKind, Credit, CreditKin
 from ardoise.payments.models import PaymentMode
 from ardoise.shops.models import RoleKind, Shop
 from ardoise.shops.permissions import Permission
-from tests.factories import key
+from tests.factories import key, owner_of
 from tests.support import database_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_payment_is_recorded_and_redirects_to_the_activity(
     )
     account.refresh_from_db()
     assert account.balance == 12_50
-    assert credit.entry.actor is not None
+    assert credit.entry.actor == owner_of(account.shop)
 
 
 def test_payment_form_offers_only_accepted_counter_modes(
@@ -259,7 +259,7 @@ def test_override_lets_an_owner_go_beyond_the_limit_and_is_recorded(
 
     assert response.status_code == 302
     charge = Charge.objects.get(account=account)
-    assert charge.entry.limit_override_by is not None
+    assert charge.entry.limit_override_by == owner_of(account.shop)
     account.refresh_from_db()
     assert account.balance == -150_00
 
@@ -309,7 +309,7 @@ def test_credit_limit_is_saved_and_audited(
     assert account.credit_limit == stored
     event = AuditEvent.objects.filter(action="ledger.account.credit_limit_changed").get()
     assert event.data == {"from": 100_00, "to": stored, "reason": ""}
-    assert event.actor_id is not None
+    assert event.actor_id == owner_of(account.shop).pk
 
 
 @pytest.mark.parametrize("typed", ["-1", "abc", "10,001"])

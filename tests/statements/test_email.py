@@ -1,8 +1,10 @@
 """Statement emails through a real SMTP server (aiosmtpd on 127.0.0.1), sent by the worker."""
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
 from ardoise.core.money import format_money
 from ardoise.statements.models import SendStatus, StatementLink, StatementSend
@@ -116,13 +118,14 @@ def test_above_the_online_maximum_the_email_has_no_link_and_says_why() -> None:
 def test_a_closed_smtp_port_marks_the_send_failed_with_the_reason() -> None:
     shop = make_shop()
     account, _ = account_with_charges(shop, [10_00])
-    with smtp_settings(free_port()):
+    now = timezone.now()
+    with smtp_settings(free_port()), time_machine.travel(now, tick=False):
         _, send = _queue(account)
         result = deliver_statement_send(send_id=send.pk)
 
     assert result.status == SendStatus.FAILED
     assert result.reason.startswith("ConnectionRefusedError:")
-    assert result.finished_at is not None
+    assert result.finished_at == now
 
 
 def test_running_the_task_twice_sends_once() -> None:

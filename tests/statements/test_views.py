@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ardoise.ledger.selectors import overview
 from ardoise.payments.models import OnlinePaymentSettings
-from ardoise.shops.models import RoleKind, Shop, User
+from ardoise.shops.models import Shop, User
 from ardoise.statements.models import (
     SendStatus,
     Statement,
@@ -17,7 +17,7 @@ from ardoise.statements.models import (
     StatementSend,
 )
 from ardoise.statements.services import issue_statement, queue_statement_email, start_statement_run
-from tests.factories import PASSWORD, key, make_member, make_shop, owner_of
+from tests.factories import PASSWORD, key, make_shop, owner_of
 from tests.statements.support import account_with_charges, pdf_text, squash
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +223,7 @@ def test_settings_save_the_shop_and_the_provider(shop: Shop, owner: Client) -> N
     assert OnlinePaymentSettings.objects.get(shop=shop).provider == "test"
 
 
-# --- Access: another shop's ids give 404, a role without the permission 403 -----------------
+# --- Access: another shop's ids give 404 (each role: tests/staff/test_permission_matrix.py) ----
 
 
 def _views(customer_id: int, statement_id: int, run_id: int) -> list[tuple[str, str]]:
@@ -253,35 +253,6 @@ def test_another_shops_ids_give_404(shop: Shop, owner: Client) -> None:
         response = getattr(owner, method)(url, {"email": "a@example.com", "idempotency_key": key()})
         assert response.status_code == 404, url
     assert StatementSend.objects.count() == 0
-
-
-@pytest.mark.parametrize(
-    ("role", "can_send", "can_configure"),
-    [
-        (RoleKind.OWNER, True, True),
-        (RoleKind.ADMIN, True, True),
-        (RoleKind.MANAGER, True, False),
-        (RoleKind.ASSOCIATE, False, False),
-    ],
-)
-def test_permission_matrix(shop: Shop, role: str, can_send: bool, can_configure: bool) -> None:
-    ids = _objects(shop)
-    client = _client(make_member(shop, role))
-    runs_before = StatementRun.objects.count()
-
-    for method, url in [
-        *_views(*ids),
-        ("get", reverse("staff:statement_runs")),
-        ("post", reverse("staff:statement_runs")),
-    ]:
-        status = getattr(client, method)(url).status_code
-        assert (status != 403) is can_send, (url, status)
-    for method in ("get", "post"):
-        status = getattr(client, method)(reverse("staff:statement_settings")).status_code
-        assert (status != 403) is can_configure, status
-    if not can_send:
-        assert StatementRun.objects.count() == runs_before
-        assert StatementSend.objects.count() == 0
 
 
 def test_bulk_run_amount_is_shown_and_read_in_french(shop: Shop) -> None:
