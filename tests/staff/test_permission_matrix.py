@@ -131,6 +131,7 @@ class Probe:
     needs_one_of: frozenset[str] = frozenset()
     query: str = ""
     label: str = ""
+    writes: bool = True  # an allowed POST writes; every GET and every refused POST does not
 
     def allowed(self, permissions: frozenset[str]) -> bool:
         if not self.needs <= permissions:
@@ -248,6 +249,16 @@ def _statement_settings(world: World) -> dict[str, Any]:
     }
 
 
+def _cash_cell(world: World, amount: str) -> dict[str, Any]:
+    """The Payments page's cash cell of the world's invoice, typed over its 10 € settlement."""
+    invoice = world.invoice.pk
+    return {
+        "row": [str(invoice)],
+        f"amount-{invoice}-cash": amount,
+        f"version-{invoice}-cash": str(world.settlement_id),
+    }
+
+
 def _movement(kind: str) -> Callable[[World], list[Any]]:
     return lambda world: [world.account.customer_id, kind]
 
@@ -352,18 +363,15 @@ ROUTES: dict[str, Route] = {
     ),
     # The Payments page and its rows.
     "staff:payments_week": _no_ids(
-        _get(P.PAYMENTS_RECORD), _post(P.PAYMENTS_RECORD, data=lambda world: {"week": ""})
+        _get(P.PAYMENTS_RECORD),
+        _post(P.PAYMENTS_RECORD, data=lambda world: {"week": "", **_cash_cell(world, "25")}),
     ),
     "staff:payments_row": _ids(
         lambda world: [world.invoice.pk],
         _post(
             P.PAYMENTS_RECORD,
             ok=200,
-            data=lambda world: {
-                f"amount-{world.invoice.pk}-cash": "20",
-                f"version-{world.invoice.pk}-cash": "1",
-                "cell": "cash",
-            },
+            data=lambda world: {"cell": "cash", **_cash_cell(world, "20")},
         ),
     ),
     # Settings pages of the sales area.
@@ -378,6 +386,7 @@ ROUTES: dict[str, Route] = {
             P.EXPORTS_RUN,
             ok=200,
             data=lambda world: {"invoice": [str(world.invoice.pk)], "week": "2026-W01"},
+            writes=False,  # a download
         )
     ),
     "exports:sales_by_mode": _no_ids(_get(P.EXPORTS_RUN, query="?start=2026-01-01&end=2026-01-31")),
@@ -523,13 +532,16 @@ def test_role_may_or_may_not(role: str, key_: str, probe: Probe) -> None:
     client = client_for(_member(world, role))
     allowed = probe.allowed(_permissions_of(role))
 
-    if allowed or probe.method == "get":
-        response = _send(client, key_, probe, world)
-    else:
-        with nothing_written():
-            response = _send(client, key_, probe, world)
+    before = database_snapshot()
+
+    response = _send(client, key_, probe, world)
 
     assert response.status_code == (probe.ok if allowed else 403)
+    changes = database_snapshot().changes_since(before)
+    if allowed and probe.method == "post" and probe.writes:
+        assert changes != {}, "an allowed POST that did nothing: its data no longer fits the form"
+    else:
+        assert changes == {}
 
 
 def test_a_custom_role_gets_exactly_what_its_boxes_grant() -> None:
