@@ -10,7 +10,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/ardoise
 export TEST_POSTGRES_URL
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker test test-sqlite test-postgres check lint types imports migrations-check fmt bench lock messages
+.PHONY: help install run worker test check lint types imports migrations-check fmt bench lock messages
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -40,17 +40,17 @@ test: install ## The whole suite: SQLite, then PostgreSQL when reachable (requir
 
 check: install lint types imports migrations-check test ## What CI runs: linters, types, layers, migrations, tests
 
-lint: install
+lint: install ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-types: install
+types: install ## mypy (strict on core, ledger and payments)
 	DEBUG=1 $(VENV)/bin/mypy ardoise config
 
-imports: install
+imports: install ## lint-imports: the contracts in pyproject.toml (the layers of DESIGN.md)
 	$(VENV)/bin/lint-imports
 
-migrations-check: install
+migrations-check: install ## Fail when a model change has no migration
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 fmt: install ## Format and fix what ruff can

@@ -8,14 +8,17 @@ the reason when Chromium is missing, and fail instead with CI=true.
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+from django.test import Client
 
 from ardoise.core.append_only import purge_allowed
+from ardoise.shops.models import RoleKind, Shop
+from tests.factories import client_for, make_member, make_shop, owner_of
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -46,6 +49,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def owner_client(shop: Shop) -> Client:
+    """The owner of `shop` (each test folder's own `shop` fixture), signed in."""
+    return client_for(owner_of(shop))
+
+
+@pytest.fixture
+def client_as(shop: Shop) -> Callable[[str], Client]:
+    """A signed-in client for a new member of `shop` holding the built-in role `kind`."""
+
+    def make(kind: str = RoleKind.ASSOCIATE) -> Client:
+        return client_for(make_member(shop, kind))
+
+    return make
+
+
+@pytest.fixture
+def other_client(db: None) -> Client:
+    """The owner of another shop: every id of `shop` must be a 404 for them."""
+    return client_for(owner_of(make_shop()))
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""Factories for the domain: shops with their roles, staff, customers with accounts."""
+"""Factories for the domain: shops with their roles, staff, customers with accounts, and
+signed-in back-office clients (`client_for`)."""
 
 import itertools
 import uuid
 from typing import Any
 
 import factory
+from django.test import Client
 
 from ardoise.customers.models import Customer
 from ardoise.ledger import services as ledger
@@ -70,3 +72,13 @@ def make_account(shop: Shop, *, credit_limit: int | None = None, **customer: Any
     return ledger.open_account(
         customer=customer_row, actor=None, idempotency_key=key(), credit_limit=credit_limit
     )
+
+
+def client_for(user: User) -> Client:
+    """A client signed in as `user`, who reads the back office in English: a member's saved
+    language applies on every request, so it is the preference, not Accept-Language, that counts."""
+    user.language = "en"
+    user.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client

@@ -1,9 +1,8 @@
 """Downloads: streamed XLSX files. The pages that offer them live in the back office."""
 
-import datetime as dt
-
 from django import forms
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,7 +37,7 @@ def payments(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     week = "".join(c for c in request.POST.get("week", "") if c.isalnum() or c == "-")
     return xlsx_response(
         lambda workbook: write_payments(workbook, credits, labels=labels, currency=shop.currency),
-        f"payments-{week or dt.date.today().isoformat()}.xlsx",
+        f"payments-{week or timezone.localdate().isoformat()}.xlsx",
     )
 
 

@@ -15,9 +15,8 @@ from ardoise.exports.xlsx import open_workbook
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Allocation, Credit
 from ardoise.payments import services as payments
-from tests.factories import key, make_account, make_shop, owner_of
+from tests.factories import client_for, key, make_account, make_shop, owner_of
 from tests.invoicing.builders import line, make_invoice
-from tests.staff.sales.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 LABELS = {
@@ -186,7 +185,8 @@ def test_sales_by_mode_has_totals_and_detail_matching_the_allocations(sales) -> 
         None,
     )
     assert isinstance(rows[0][0], dt.datetime)
-    assert rows[3][0] == "Total" and rows[3][3] == 55.3
+    assert rows[3][0] == "Total"
+    assert rows[3][3] == 55.3
     for row in rows[:3]:  # every invoice's columns add up to its total
         assert round(sum(value or 0 for value in row[4:]) * 100) == round(row[3] * 100)
 
@@ -197,7 +197,7 @@ def test_exports_page_streams_the_workbook(sales) -> None:
     today = timezone.localdate().isoformat()
     response = client.get(reverse("exports:sales_by_mode"), {"start": today, "end": today})
     assert response.status_code == 200
-    assert response.streaming
+    assert response.streaming is True
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert (summary["Online payment"], summary["Total invoiced"]) == (0, 55.3)

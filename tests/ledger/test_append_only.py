@@ -25,7 +25,7 @@ def _one_id(table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MIN(id) FROM {table}")
         (row_id,) = cursor.fetchone()
-    assert row_id is not None
+    assert isinstance(row_id, int)
     return int(row_id)
 
 

@@ -23,7 +23,8 @@ from ardoise.ledger.models import (
 )
 from ardoise.shops.models import Shop
 from tests.factories import key, make_account, make_shop
-from tests.ledger.support import charge, figures, nothing_written, pay, top_up
+from tests.ledger.support import charge, figures, pay, top_up
+from tests.support import nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +151,8 @@ def test_an_earmarked_deposit_settles_its_charge_when_the_shop_does_not_allocate
 def test_what_is_left_of_a_settled_earmark_goes_to_the_oldest_charge(account: Account) -> None:
     deposit = top_up(account, 30_00, earmark="order:7")
     order = charge(account, 20_00, day=3, earmark="order:7")
-    assert deposit.pk and order.status == ChargeStatus.PAID
+    deposit.refresh_from_db()
+    assert (deposit.unapplied_amount, order.status) == (10_00, ChargeStatus.PAID)
 
     later = charge(account, 50_00, day=4)
 
@@ -282,7 +284,7 @@ def test_a_refund_of_a_partly_paid_sale_pays_out_only_what_was_paid(account: Acc
     ]
     assert _open(sale) == [(0, ChargeStatus.PAID)]
     assert figures(account) == (0, 0, 0)
-    assert check_ledger().ok
+    assert check_ledger().problems == []
 
 
 def test_a_credit_note_above_what_remains_creditable_is_refused(account: Account) -> None:
@@ -405,12 +407,13 @@ def test_many_small_credit_notes_never_credit_more_vat_or_net_than_the_sale_carr
         )
         sale.refresh_from_db()
         counters = dict(note.entry.postings.filter(account=None).values_list("counter", "amount"))
-        assert counters.get("sales", 0) <= 0 and counters.get("vat", 0) <= 0, counters
+        assert counters.get("sales", 0) <= 0, counters
+        assert counters.get("vat", 0) <= 0, counters
         assert 0 <= sale.credited_vat_amount <= sale.vat_amount
         assert 0 <= sale.credited_amount - sale.credited_vat_amount <= sale.net_amount
 
     assert (sale.credited_amount, sale.credited_vat_amount) == (12_00, 2_00)
-    assert check_ledger().ok
+    assert check_ledger().problems == []
 
 
 def test_what_is_left_of_an_earmarked_deposit_settles_older_charges_at_once(

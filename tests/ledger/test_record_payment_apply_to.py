@@ -1,34 +1,23 @@
 """`record_payment(apply_to=...)`: a payment settles the charges it is meant for, first."""
 
-import datetime as dt
-
 import pytest
 
 from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.errors import InvalidAllocation
-from ardoise.ledger.models import Account, Charge, ChargeStatus, Credit
+from ardoise.ledger.models import ChargeStatus, Credit
 from tests.factories import key, make_account, make_shop
+from tests.ledger import support
 
 pytestmark = pytest.mark.django_db
-
-
-def _charge(account: Account, total: int, day: int) -> Charge:
-    return ledger.post_charge(
-        account=account,
-        total=total,
-        idempotency_key=key(),
-        actor=None,
-        issued_on=dt.date(2025, 1, day),
-    )
 
 
 def test_payment_settles_the_given_charges_before_the_oldest() -> None:
     shop = make_shop()
     account = make_account(shop)
-    oldest = _charge(account, 10_00, 1)
-    second = _charge(account, 20_00, 2)
-    third = _charge(account, 30_00, 3)
+    oldest = support.charge(account, 10_00, day=1)
+    second = support.charge(account, 20_00, day=2)
+    third = support.charge(account, 30_00, day=3)
 
     credit = ledger.record_payment(
         account=account,
@@ -49,14 +38,14 @@ def test_payment_settles_the_given_charges_before_the_oldest() -> None:
     assert credit.unapplied_amount == 0
     account.refresh_from_db()
     assert (account.balance, account.debt, account.deposit) == (-10_00, 10_00, 0)
-    assert check_ledger().ok
+    assert check_ledger().problems == []
 
 
 def test_remainder_after_the_given_charges_follows_the_shop_rule() -> None:
     shop = make_shop(auto_allocate=False)
     account = make_account(shop)
-    first = _charge(account, 10_00, 1)
-    other = _charge(account, 20_00, 2)
+    first = support.charge(account, 10_00, day=1)
+    other = support.charge(account, 20_00, day=2)
 
     credit = ledger.record_payment(
         account=account,
@@ -81,7 +70,7 @@ def test_remainder_after_the_given_charges_follows_the_shop_rule() -> None:
 def test_charges_paid_meanwhile_are_skipped_and_the_rest_stays_as_credit() -> None:
     shop = make_shop()
     account = make_account(shop)
-    charge = _charge(account, 10_00, 1)
+    charge = support.charge(account, 10_00, day=1)
     ledger.record_payment(
         account=account, amount=10_00, mode="cash", idempotency_key=key(), actor=None
     )
@@ -104,7 +93,7 @@ def test_a_charge_of_another_account_is_refused_and_nothing_is_written() -> None
     shop = make_shop()
     account = make_account(shop)
     stranger = make_account(shop)
-    foreign = _charge(stranger, 10_00, 1)
+    foreign = support.charge(stranger, 10_00, day=1)
 
     with pytest.raises(InvalidAllocation):
         ledger.record_payment(
@@ -127,7 +116,7 @@ def test_a_charge_of_another_account_is_refused_and_nothing_is_written() -> None
 def test_replaying_the_same_key_returns_the_first_payment() -> None:
     shop = make_shop()
     account = make_account(shop)
-    charge = _charge(account, 10_00, 1)
+    charge = support.charge(account, 10_00, day=1)
     same = key()
 
     first = ledger.record_payment(

@@ -19,7 +19,7 @@ from ardoise.ledger.errors import (
 )
 from tests.factories import key
 from tests.ledger.conftest import Book
-from tests.ledger.support import nothing_written
+from tests.support import nothing_written
 
 # Each operation takes the book, an amount and an idempotency key; all of them are admitted with
 # an amount of 1_00 on the book (see conftest.Book).

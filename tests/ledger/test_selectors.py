@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _at(day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
     """A moment of January 2025 in the shop's time zone (Europe/Paris)."""
-    return timezone.make_aware(dt.datetime(2025, 1, day, hour, minute))
+    return dt.datetime(2025, 1, day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
 def _assert_overview_adds_up(account: Account) -> selectors.Overview:

@@ -19,7 +19,7 @@ NOW = dt.datetime(2026, 3, 20, 15, 0, tzinfo=dt.UTC)
 
 
 def _at(day: int, month: int = 3) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(2026, month, day, 10, 0))
+    return dt.datetime(2026, month, day, 10, 0, tzinfo=timezone.get_current_timezone())
 
 
 def _tab(account: Account) -> str:

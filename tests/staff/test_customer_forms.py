@@ -9,7 +9,7 @@ from ardoise.customers.models import Customer
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Shop
 from tests.factories import key
-from tests.staff.snapshots import ledger_state
+from tests.support import database_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +69,14 @@ def test_creating_a_customer_opens_their_account(
 def test_create_shows_clear_field_errors_and_writes_nothing(
     owner_client: Client, shop: Shop, changes: dict[str, str], field: str, message: str
 ) -> None:
-    before = ledger_state()
+    before = database_snapshot()
 
     response = owner_client.post(reverse("staff:customer_create"), _fields(**changes))
 
     assert response.status_code == 400
     assert response.context["form"].errors == {field: [message]}
     assert "Please correct the fields marked below." in response.content.decode()
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 def test_the_create_form_posted_twice_creates_one_customer(
@@ -84,13 +84,13 @@ def test_the_create_form_posted_twice_creates_one_customer(
 ) -> None:
     data = _fields()
     first = owner_client.post(reverse("staff:customer_create"), data)
-    after_first = ledger_state()
+    after_first = database_snapshot()
 
     second = owner_client.post(reverse("staff:customer_create"), data)
 
     assert second.status_code == 302
     assert second["Location"] == first["Location"]
-    assert ledger_state() == after_first
+    assert database_snapshot() == after_first
     assert Customer.objects.filter(shop=shop).count() == 1
 
 
@@ -113,7 +113,7 @@ def test_editing_a_customer_saves_and_audits(owner_client: Client, account: Acco
 
 def test_editing_with_errors_changes_nothing(owner_client: Client, account: Account) -> None:
     url = reverse("staff:customer_edit", args=[account.customer_id])
-    before = ledger_state()
+    before = database_snapshot()
 
     response = owner_client.post(url, {"name": "", "email": "x", "country": "FR", "language": "fr"})
 
@@ -121,4 +121,4 @@ def test_editing_with_errors_changes_nothing(owner_client: Client, account: Acco
     assert sorted(response.context["form"].errors) == ["email", "name"]
     account.customer.refresh_from_db()
     assert account.customer.name == "Camille Martin"
-    assert ledger_state() == before
+    assert database_snapshot() == before

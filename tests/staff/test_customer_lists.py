@@ -8,8 +8,8 @@ from ardoise.customers.models import Customer
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Role, RoleKind, Shop
-from tests.factories import CustomerFactory, key, make_account, make_shop, owner_of
-from tests.staff.conftest import client_for
+from tests.factories import CustomerFactory, client_for, key, make_account, make_shop, owner_of
+from tests.ledger.support import charge, top_up
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +19,6 @@ def _names(response) -> list[str]:  # type: ignore[no-untyped-def]
         row.customer.name if isinstance(row, Account) else row.name
         for row in response.context["page"].object_list
     ]
-
-
-def _charge(account: Account, amount: int) -> None:
-    ledger.post_charge(account=account, total=amount, idempotency_key=key(), actor=None)
-
-
-def _pay(account: Account, amount: int) -> None:
-    ledger.record_top_up(
-        account=account, amount=amount, mode="cash", idempotency_key=key(), actor=None
-    )
 
 
 @pytest.fixture
@@ -45,9 +35,9 @@ def accounts(shop: Shop) -> dict[str, Account]:
     prepaid = make_account(shop, credit_limit=50_00, name="Bruno Prepaid", email="b@ex.fr")
     over = make_account(shop, credit_limit=100_00, name="Chloé Over", email="c@ex.fr")
     none = make_account(shop, credit_limit=0, name="Denis Nocredit", email="d@ex.fr")
-    _charge(debtor, 80_00)
-    _pay(prepaid, 25_00)
-    _charge(over, 90_00)
+    charge(debtor, 80_00)
+    top_up(prepaid, 25_00, mode="cash")
+    charge(over, 90_00)
     ledger.change_credit_limit(account=over, credit_limit=40_00, actor=None, idempotency_key=key())
     return {"debtor": debtor, "prepaid": prepaid, "over": over, "none": none}
 

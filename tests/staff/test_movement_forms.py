@@ -17,8 +17,8 @@ from ardoise.ledger.models import Account, Charge, ChargeKind, Credit, CreditKin
 from ardoise.payments.models import PaymentMode
 from ardoise.shops.models import RoleKind, Shop
 from ardoise.shops.permissions import Permission
-from tests.factories import key
-from tests.staff.snapshots import ledger_state
+from tests.factories import key, owner_of
+from tests.support import database_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_payment_is_recorded_and_redirects_to_the_activity(
     )
     account.refresh_from_db()
     assert account.balance == 12_50
-    assert credit.entry.actor is not None
+    assert credit.entry.actor == owner_of(account.shop)
 
 
 def test_payment_form_offers_only_accepted_counter_modes(
@@ -85,13 +85,13 @@ def test_payment_form_offers_only_accepted_counter_modes(
 def test_payment_refuses_a_mode_not_offered(
     shop: Shop, owner_client: Client, account: Account, mode: str
 ) -> None:
-    before = ledger_state()
+    before = database_snapshot()
 
     response = owner_client.post(_url(account, "payment"), _payment(mode=mode))
 
     assert response.status_code == 400
     assert "mode" in response.context["form"].errors
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -109,23 +109,23 @@ def test_payment_refuses_a_mode_not_offered(
 def test_payment_refuses_a_bad_amount_and_writes_nothing(
     owner_client: Client, account: Account, amount: str, message: str
 ) -> None:
-    before = ledger_state()
+    before = database_snapshot()
 
     response = owner_client.post(_url(account, "payment"), _payment(amount=amount))
 
     assert response.status_code == 400
     assert response.context["form"].errors["amount"] == [message]
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 def test_payment_refuses_a_future_date(owner_client: Client, account: Account) -> None:
-    before = ledger_state()
+    before = database_snapshot()
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
 
     response = owner_client.post(_url(account, "payment"), _payment(day=tomorrow))
 
     assert response.context["form"].errors["day"] == ["The date cannot be in the future."]
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 def test_back_dated_payment_is_placed_on_its_day(owner_client: Client, account: Account) -> None:
@@ -152,12 +152,12 @@ def test_the_same_form_posted_twice_records_one_payment(
 ) -> None:
     data = _payment(amount="30")
     first = owner_client.post(_url(account, "payment"), data)
-    after_first = ledger_state()
+    after_first = database_snapshot()
 
     second = owner_client.post(_url(account, "payment"), data)
 
     assert (first.status_code, second.status_code) == (302, 302)
-    assert ledger_state() == after_first
+    assert database_snapshot() == after_first
     assert Credit.objects.filter(account=account).count() == 1
     account.refresh_from_db()
     assert account.balance == 30_00
@@ -168,7 +168,7 @@ def test_a_stale_key_reused_for_another_amount_is_refused(
 ) -> None:
     data = _payment(amount="30")
     owner_client.post(_url(account, "payment"), data)
-    after_first = ledger_state()
+    after_first = database_snapshot()
 
     response = owner_client.post(_url(account, "payment"), {**data, "amount": "31"})
 
@@ -176,7 +176,7 @@ def test_a_stale_key_reused_for_another_amount_is_refused(
     assert response.context["form"].non_field_errors() == [
         "This request key was already used for a different request. Reload the page and try again."
     ]
-    assert ledger_state() == after_first
+    assert database_snapshot() == after_first
 
 
 def test_top_up_by_transfer(owner_client: Client, account: Account) -> None:
@@ -225,7 +225,7 @@ def test_debit_adjustment_posts_a_debit_note_with_its_reason(
 def test_debit_adjustment_beyond_the_limit_is_refused_and_writes_nothing(
     owner_client: Client, account: Account
 ) -> None:
-    before = ledger_state()
+    before = database_snapshot()
 
     response = owner_client.post(_url(account, "debit"), _adjustment(amount="100,01"))
 
@@ -233,7 +233,7 @@ def test_debit_adjustment_beyond_the_limit_is_refused_and_writes_nothing(
     assert response.context["form"].errors["amount"] == [
         "This would take the account beyond its credit limit."
     ]
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 @pytest.mark.parametrize("kind", ["debit", "credit"])
@@ -241,13 +241,13 @@ def test_debit_adjustment_beyond_the_limit_is_refused_and_writes_nothing(
 def test_adjustment_without_a_reason_is_refused_and_writes_nothing(
     owner_client: Client, account: Account, kind: str, reason: str
 ) -> None:
-    before = ledger_state()
+    before = database_snapshot()
 
     response = owner_client.post(_url(account, kind), _adjustment(reason=reason))
 
     assert response.status_code == 400
     assert response.context["form"].errors["reason"] == ["This field is required."]
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 def test_override_lets_an_owner_go_beyond_the_limit_and_is_recorded(
@@ -259,7 +259,7 @@ def test_override_lets_an_owner_go_beyond_the_limit_and_is_recorded(
 
     assert response.status_code == 302
     charge = Charge.objects.get(account=account)
-    assert charge.entry.limit_override_by is not None
+    assert charge.entry.limit_override_by == owner_of(account.shop)
     account.refresh_from_db()
     assert account.balance == -150_00
 
@@ -269,7 +269,7 @@ def test_override_box_is_absent_and_ignored_without_the_permission(
 ) -> None:  # type: ignore[no-untyped-def]
     manager = client_as(RoleKind.MANAGER)
     assert "override_limit" not in manager.get(_url(account, "debit")).context["form"].fields
-    before = ledger_state()
+    before = database_snapshot()
 
     response = manager.post(_url(account, "debit"), _adjustment(amount="150", override_limit="on"))
 
@@ -277,7 +277,7 @@ def test_override_box_is_absent_and_ignored_without_the_permission(
     assert response.context["form"].errors["amount"] == [
         "This would take the account beyond its credit limit."
     ]
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 def test_credit_adjustment(owner_client: Client, account: Account) -> None:
@@ -309,14 +309,14 @@ def test_credit_limit_is_saved_and_audited(
     assert account.credit_limit == stored
     event = AuditEvent.objects.filter(action="ledger.account.credit_limit_changed").get()
     assert event.data == {"from": 100_00, "to": stored, "reason": ""}
-    assert event.actor_id is not None
+    assert event.actor_id == owner_of(account.shop).pk
 
 
 @pytest.mark.parametrize("typed", ["-1", "abc", "10,001"])
 def test_bad_credit_limit_is_refused_next_to_the_field(
     owner_client: Client, account: Account, typed: str
 ) -> None:
-    before = ledger_state()
+    before = database_snapshot()
 
     response = owner_client.post(
         _limit_url(account), {"credit_limit": typed, "idempotency_key": key()}
@@ -324,18 +324,19 @@ def test_bad_credit_limit_is_refused_next_to_the_field(
 
     assert response.status_code == 400
     assert list(response.context["limit_form"].errors) == ["credit_limit"]
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 def test_credit_limit_needs_its_permission(account: Account, client_as) -> None:  # type: ignore[no-untyped-def]
-    before = ledger_state()
+    associate = client_as(RoleKind.ASSOCIATE)
+    before = database_snapshot()
 
-    response = client_as(RoleKind.ASSOCIATE).post(
+    response = associate.post(
         _limit_url(account), {"credit_limit": "5000", "idempotency_key": key()}
     )
 
     assert response.status_code == 403
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 def test_deactivation_explains_then_sets_the_limit_to_zero(
@@ -361,11 +362,11 @@ def test_a_deactivated_account_refuses_a_debit_but_accepts_a_payment(
     owner_client.post(
         reverse("staff:customer_deactivate", args=[account.customer_id]), {"idempotency_key": key()}
     )
-    before = ledger_state()
+    before = database_snapshot()
 
     refused = owner_client.post(_url(account, "debit"), _adjustment(amount="1"))
     assert refused.status_code == 400
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
     accepted = owner_client.post(_url(account, "payment"), _payment(amount="5"))
     assert accepted.status_code == 302

@@ -1,32 +1,79 @@
-"""Every built-in role × every protected back-office action: allowed (its success status) or 403.
+"""The permission matrix: every back-office URL × every built-in role and a custom role.
 
-The expected answer comes from the role's permissions in the catalogue (`BUILT_IN_ROLES`), so a
-change to a role's defaults or to a view's permission shows here. The second half checks that
-every object URL answers 404 for another shop's id, even to that shop's owner.
+The URLs come from Django's resolver (every pattern under the `staff:` and `exports:`
+namespaces), and `ROUTES` must name each of them: a new URL that the matrix does not cover fails
+`test_the_matrix_covers_every_back_office_url`. For each URL, `ROUTES` says how to build its
+arguments, which methods it serves with which data, the permissions each needs, and the status a
+member who holds them gets. The expected answer for a role comes from its permissions in the
+catalogue (`BUILT_IN_ROLES`, or the custom role's boxes), so a change to a role's defaults or to
+a view's permission shows here. A refused POST writes nothing. Every URL with an id answers 404
+for another shop's id, even to that shop's owner, and writes nothing.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.urls import reverse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from ardoise.invoicing import services as invoicing
+from ardoise.invoicing.models import Invoice, Order, Product
 from ardoise.ledger.models import Account
-from ardoise.shops.models import Membership, Role, RoleKind, Shop
+from ardoise.payments import services as payments
+from ardoise.shops.models import Membership, Role, RoleKind, Shop, User
 from ardoise.shops.permissions import BUILT_IN_ROLES, Permission
-from tests.factories import key, make_account, make_member, make_shop, owner_of
-from tests.staff.conftest import client_for
+from ardoise.statements.models import Statement, StatementRun
+from ardoise.statements.services import issue_statement, start_statement_run
+from tests.factories import client_for, key, make_account, make_member, make_shop, owner_of
+from tests.invoicing.builders import line, make_invoice, make_order
+from tests.support import database_snapshot, nothing_written
 
 pytestmark = pytest.mark.django_db
+
+BACK_OFFICE_NAMESPACES = ("staff", "exports")
+
+# Pages for visitors who are not signed in (sign-in, password reset, language): no role applies.
+PUBLIC = {
+    "staff:login",
+    "staff:logout",
+    "staff:set_language",
+    "staff:password_reset",
+    "staff:password_reset_done",
+    "staff:password_reset_confirm",
+    "staff:password_reset_complete",
+}
+
+# The custom role of the matrix: boxes from several areas, so that a view needing two
+# permissions (the payments export) or one of two (refunds) is tested against a partial set.
+CUSTOM_PERMISSIONS = frozenset(
+    {
+        Permission.CUSTOMERS_VIEW,
+        Permission.SALES_VIEW,
+        Permission.PAYMENTS_RECORD,
+        Permission.EXPORTS_RUN,
+        Permission.STATEMENTS_SEND,
+    }
+)
+CUSTOM = "custom"
+ROLES = [RoleKind.OWNER, RoleKind.ADMIN, RoleKind.MANAGER, RoleKind.ASSOCIATE, CUSTOM]
 
 
 @dataclass
 class World:
     shop: Shop
     account: Account
-    role: Role  # a custom role
+    role: Role  # a custom role others act on ("Cashier": customers.view)
     target: Membership  # an associate others act on
+    product: Product
+    order: Order  # not delivered yet (5 €)
+    invoice: Invoice  # 60 €, 10 € settled in cash
+    settlement_id: int
+    statement: Statement
+    run: StatementRun
 
 
 def build_world() -> World:
@@ -34,31 +81,115 @@ def build_world() -> World:
     account = make_account(shop, credit_limit=100_00, name="Camille Martin")
     role = Role.objects.create(shop=shop, name="Cashier", permissions=["customers.view"])
     target = Membership.objects.get(user=make_member(shop, RoleKind.ASSOCIATE))
-    return World(shop=shop, account=account, role=role, target=target)
+    product = invoicing.create_product(
+        shop_id=shop.pk,
+        actor=None,
+        name="Tomates",
+        unit="kg",
+        unit_price=Decimal("4.20"),
+        vat_rate=Decimal("5.5"),
+    )
+    invoice = make_invoice(account)
+    settlement = payments.settle_invoice(
+        invoice=invoice, mode="cash", amount=10_00, actor=None, idempotency_key=key()
+    )
+    order = make_order(account, line("Pain", "1", "5.00"))
+    statement = issue_statement(account=account, actor=None, idempotency_key=key())
+    run = start_statement_run(shop=shop, minimum_debt=1, actor=None, idempotency_key=key())
+    return World(
+        shop=shop,
+        account=account,
+        role=role,
+        target=target,
+        product=product,
+        order=order,
+        invoice=invoice,
+        settlement_id=settlement.pk,
+        statement=statement,
+        run=run,
+    )
+
+
+Data = Callable[[World], dict[str, Any]]
+
+
+def _nothing(world: World) -> dict[str, Any]:
+    return {}
 
 
 @dataclass(frozen=True)
-class Action:
-    name: str
+class Probe:
+    """One request to a URL: the method, its data, what it needs, what a member who may gets.
+
+    `needs` are all required; with `needs_one_of`, at least one of those too.
+    """
+
     method: str
-    url: Callable[[World], str]
-    permission: Permission
+    needs: frozenset[str]
     ok: int
-    data: Callable[[World], dict[str, Any]] = lambda world: {}
+    data: Data = _nothing
+    needs_one_of: frozenset[str] = frozenset()
+    query: str = ""
+    label: str = ""
+    writes: bool = True  # an allowed POST writes; every GET and every refused POST does not
+
+    def allowed(self, permissions: frozenset[str]) -> bool:
+        if not self.needs <= permissions:
+            return False
+        return not self.needs_one_of or bool(self.needs_one_of & permissions)
 
 
-def _customer(name: str, *extra: str) -> Callable[[World], str]:
-    return lambda world: reverse(name, args=[world.account.customer_id, *extra])
+@dataclass(frozen=True)
+class Route:
+    """How to build a URL's arguments from a world, and the requests the matrix sends it."""
+
+    args: Callable[[World], list[Any]]
+    probes: tuple[Probe, ...]
+    has_ids: bool = field(default=True)
+
+    def url(self, name: str, world: World) -> str:
+        return reverse(name, args=self.args(world))
 
 
-def _receipt(world: World) -> dict[str, Any]:
-    return {"mode": "cash", "amount": "10", "day": "", "idempotency_key": key()}
+def _get(*needs: str, ok: int = 200, **extra: Any) -> Probe:
+    return Probe("get", frozenset(needs), ok, **extra)
+
+
+def _post(*needs: str, ok: int = 302, data: Data = _nothing, **extra: Any) -> Probe:
+    return Probe("post", frozenset(needs), ok, data=data, **extra)
+
+
+def _no_ids(*probes: Probe) -> Route:
+    return Route(args=lambda world: [], probes=probes, has_ids=False)
+
+
+def _ids(args: Callable[[World], list[Any]], *probes: Probe) -> Route:
+    return Route(args=args, probes=probes)
+
+
+def _customer(world: World) -> list[Any]:
+    return [world.account.customer_id]
+
+
+def _charge(world: World) -> list[Any]:
+    return [world.invoice.charge_id]
+
+
+def _statement(world: World) -> list[Any]:
+    return [world.statement.pk]
+
+
+def _run(world: World) -> list[Any]:
+    return [world.run.pk]
 
 
 def _receipt_today(world: World) -> dict[str, Any]:
-    from django.utils import timezone
-
-    return {**_receipt(world), "day": timezone.localdate().isoformat()}
+    return {
+        "mode": "cash",
+        "amount": "10",
+        "day": timezone.localdate().isoformat(),
+        "idempotency_key": key(),
+    }
 
 
 def _adjustment(world: World) -> dict[str, Any]:
@@ -75,216 +206,342 @@ def _customer_fields(world: World) -> dict[str, Any]:
     }
 
 
-ACTIONS = [
-    Action(
-        "customer list",
-        "get",
-        lambda w: reverse("staff:customer_list"),
-        Permission.CUSTOMERS_VIEW,
-        200,
+def _product_fields(world: World) -> dict[str, Any]:
+    return {"name": "Courgettes", "unit": "kg", "unit_price": "3.10", "vat_rate": "5.5"}
+
+
+def _sale(world: World) -> dict[str, Any]:
+    return {
+        "customer": world.account.customer_id,
+        "idempotency_key": key(),
+        "line-0-item": "Tomates",
+        "line-0-quantity": "1",
+        "action": "order",
+    }
+
+
+def _refund_to_account(world: World) -> dict[str, Any]:
+    return {"amount": "5.00", "mode": "account", "reason": "Returned", "idempotency_key": key()}
+
+
+def _invoice_settings(world: World) -> dict[str, Any]:
+    return {
+        "payment_tracking_enabled": "on",
+        "accepted": ["cash", "transfer", "account"],
+        "default_payment_mode": "cash",
+        "payment_terms_days": "15",
+        "new_mode": "",
+        "legal_name": "EARL",
+        "siret": "",
+        "vat_number": "",
+        "address": "Charly",
+    }
+
+
+def _statement_settings(world: World) -> dict[str, Any]:
+    return {
+        "statement_link_days": "14",
+        "online_payment_max_amount": "500.00",
+        "provider": "",
+        "legal_name": "SARL Test",
+        "address": "1 rue Haute",
+        "email": "shop@example.com",
+    }
+
+
+def _cash_cell(world: World, amount: str) -> dict[str, Any]:
+    """The Payments page's cash cell of the world's invoice, typed over its 10 € settlement."""
+    invoice = world.invoice.pk
+    return {
+        "row": [str(invoice)],
+        f"amount-{invoice}-cash": amount,
+        f"version-{invoice}-cash": str(world.settlement_id),
+    }
+
+
+def _movement(kind: str) -> Callable[[World], list[Any]]:
+    return lambda world: [world.account.customer_id, kind]
+
+
+P = Permission
+
+ROUTES: dict[str, Route] = {
+    # Home and the settings index: any active member.
+    "staff:home": _no_ids(_get()),
+    "staff:settings": _no_ids(_get()),
+    # Customers and their accounts.
+    "staff:customer_list": _no_ids(_get(P.CUSTOMERS_VIEW)),
+    "staff:credit_account_list": _no_ids(_get(P.CUSTOMERS_VIEW)),
+    "staff:customer_create": _no_ids(
+        _get(P.CUSTOMERS_EDIT), _post(P.CUSTOMERS_EDIT, data=_customer_fields)
     ),
-    Action(
-        "credit account list",
-        "get",
-        lambda w: reverse("staff:credit_account_list"),
-        Permission.CUSTOMERS_VIEW,
-        200,
+    "staff:customer_account": _ids(_customer, _get(P.CUSTOMERS_VIEW)),
+    "staff:customer_edit": _ids(
+        _customer, _get(P.CUSTOMERS_EDIT), _post(P.CUSTOMERS_EDIT, data=_customer_fields)
     ),
-    Action(
-        "account tab", "get", _customer("staff:customer_account"), Permission.CUSTOMERS_VIEW, 200
+    "staff:customer_credit_limit": _ids(
+        _customer,
+        _post(
+            P.CUSTOMERS_CREDIT_LIMIT,
+            data=lambda world: {"credit_limit": "250", "idempotency_key": key()},
+        ),
     ),
-    Action(
-        "new customer form",
-        "get",
-        lambda w: reverse("staff:customer_create"),
-        Permission.CUSTOMERS_EDIT,
-        200,
+    "staff:customer_deactivate": _ids(
+        _customer,
+        _get(P.CUSTOMERS_CREDIT_LIMIT),
+        _post(P.CUSTOMERS_CREDIT_LIMIT, data=lambda world: {"idempotency_key": key()}),
     ),
-    Action(
-        "create customer",
-        "post",
-        lambda w: reverse("staff:customer_create"),
-        Permission.CUSTOMERS_EDIT,
-        302,
-        _customer_fields,
+    # One URL, four movements: each kind is its own row of the matrix.
+    "staff:customer_movement": Route(
+        args=_movement("payment"),
+        probes=(
+            _get(P.PAYMENTS_RECORD, label="payment"),
+            _post(P.PAYMENTS_RECORD, data=_receipt_today, label="payment"),
+        ),
     ),
-    Action(
-        "edit customer form",
-        "get",
-        _customer("staff:customer_edit"),
-        Permission.CUSTOMERS_EDIT,
-        200,
+    "staff:customer_movement top-up": Route(
+        args=_movement("top-up"),
+        probes=(
+            _get(P.PAYMENTS_RECORD, label="top-up"),
+            _post(P.PAYMENTS_RECORD, data=_receipt_today, label="top-up"),
+        ),
     ),
-    Action(
-        "edit customer",
-        "post",
-        _customer("staff:customer_edit"),
-        Permission.CUSTOMERS_EDIT,
-        302,
-        _customer_fields,
+    "staff:customer_movement debit": Route(
+        args=_movement("debit"),
+        probes=(
+            _get(P.ACCOUNTS_ADJUST, label="debit"),
+            _post(P.ACCOUNTS_ADJUST, data=_adjustment, label="debit"),
+        ),
     ),
-    Action(
-        "change credit limit",
-        "post",
-        _customer("staff:customer_credit_limit"),
-        Permission.CUSTOMERS_CREDIT_LIMIT,
-        302,
-        lambda w: {"credit_limit": "250", "idempotency_key": key()},
+    "staff:customer_movement credit": Route(
+        args=_movement("credit"),
+        probes=(
+            _get(P.ACCOUNTS_ADJUST, label="credit"),
+            _post(P.ACCOUNTS_ADJUST, data=_adjustment, label="credit"),
+        ),
     ),
-    Action(
-        "deactivate confirmation",
-        "get",
-        _customer("staff:customer_deactivate"),
-        Permission.CUSTOMERS_CREDIT_LIMIT,
-        200,
+    # Sales, orders, the catalogue.
+    "staff:sale_list": _no_ids(_get(P.SALES_VIEW)),
+    "staff:sale_new": _no_ids(_get(P.SALES_CREATE), _post(P.SALES_CREATE, data=_sale)),
+    "staff:order_detail": _ids(lambda world: [world.order.pk], _get(P.SALES_VIEW)),
+    "staff:order_deliver": _ids(
+        lambda world: [world.order.pk],
+        _post(P.SALES_DELIVER, data=lambda world: {"idempotency_key": key()}),
     ),
-    Action(
-        "deactivate",
-        "post",
-        _customer("staff:customer_deactivate"),
-        Permission.CUSTOMERS_CREDIT_LIMIT,
-        302,
-        lambda w: {"idempotency_key": key()},
+    "staff:order_cancel": _ids(
+        lambda world: [world.order.pk],
+        _post(P.SALES_DELIVER, data=lambda world: {"reason": "Not needed"}),
     ),
-    Action(
-        "payment form",
-        "get",
-        _customer("staff:customer_movement", "payment"),
-        Permission.PAYMENTS_RECORD,
-        200,
+    "staff:product_list": _no_ids(
+        _get(P.SALES_VIEW), _post(P.SALES_VIEW, P.SETTINGS_MANAGE, data=_product_fields)
     ),
-    Action(
-        "record payment",
-        "post",
-        _customer("staff:customer_movement", "payment"),
-        Permission.PAYMENTS_RECORD,
-        302,
-        _receipt_today,
+    "staff:product_edit": _ids(
+        lambda world: [world.product.pk],
+        _get(P.SETTINGS_MANAGE),
+        _post(P.SETTINGS_MANAGE, data=_product_fields),
     ),
-    Action(
-        "top-up form",
-        "get",
-        _customer("staff:customer_movement", "top-up"),
-        Permission.PAYMENTS_RECORD,
-        200,
+    # A charge's page, its settlement, refund, invoice and receipt.
+    "staff:charge_detail": _ids(_charge, _get(P.SALES_VIEW)),
+    "staff:charge_settle": _ids(
+        _charge,
+        _post(
+            P.PAYMENTS_RECORD,
+            data=lambda world: {"mode": "cash", "amount": "5", "idempotency_key": key()},
+        ),
     ),
-    Action(
-        "record top-up",
-        "post",
-        _customer("staff:customer_movement", "top-up"),
-        Permission.PAYMENTS_RECORD,
-        302,
-        _receipt_today,
+    "staff:charge_refund": _ids(
+        _charge,
+        _get(P.SALES_VIEW, needs_one_of=frozenset({P.SALES_REFUND, P.SALES_REFUND_TO_ACCOUNT})),
+        _post(P.SALES_VIEW, P.SALES_REFUND_TO_ACCOUNT, data=_refund_to_account),
     ),
-    Action(
-        "debit form",
-        "get",
-        _customer("staff:customer_movement", "debit"),
-        Permission.ACCOUNTS_ADJUST,
-        200,
+    "staff:invoice_print": _ids(_charge, _get(P.SALES_VIEW)),
+    "staff:invoice_pdf": _ids(_charge, _get(P.SALES_VIEW)),
+    "staff:receipt": _ids(_charge, _get(P.SALES_VIEW)),
+    "staff:settlement_reverse": _ids(
+        lambda world: [world.settlement_id],
+        _post(P.ACCOUNTS_REVERSE, data=lambda world: {"reason": "Wrong", "idempotency_key": key()}),
     ),
-    Action(
-        "post debit",
-        "post",
-        _customer("staff:customer_movement", "debit"),
-        Permission.ACCOUNTS_ADJUST,
-        302,
-        _adjustment,
+    # The Payments page and its rows.
+    "staff:payments_week": _no_ids(
+        _get(P.PAYMENTS_RECORD),
+        _post(P.PAYMENTS_RECORD, data=lambda world: {"week": "", **_cash_cell(world, "25")}),
     ),
-    Action(
-        "credit form",
-        "get",
-        _customer("staff:customer_movement", "credit"),
-        Permission.ACCOUNTS_ADJUST,
-        200,
+    "staff:payments_row": _ids(
+        lambda world: [world.invoice.pk],
+        _post(
+            P.PAYMENTS_RECORD,
+            ok=200,
+            data=lambda world: {"cell": "cash", **_cash_cell(world, "20")},
+        ),
     ),
-    Action(
-        "post credit",
-        "post",
-        _customer("staff:customer_movement", "credit"),
-        Permission.ACCOUNTS_ADJUST,
-        302,
-        _adjustment,
+    # Settings pages of the sales area.
+    "staff:invoice_settings": _no_ids(
+        _get(P.SETTINGS_MANAGE), _post(P.SETTINGS_MANAGE, data=_invoice_settings)
     ),
-    Action("role list", "get", lambda w: reverse("staff:role_list"), Permission.ROLES_MANAGE, 200),
-    Action(
-        "new role form", "get", lambda w: reverse("staff:role_create"), Permission.ROLES_MANAGE, 200
+    "staff:exports": _no_ids(_get(P.EXPORTS_RUN)),
+    # The downloads.
+    "exports:payments": _no_ids(
+        _post(
+            P.PAYMENTS_RECORD,
+            P.EXPORTS_RUN,
+            ok=200,
+            data=lambda world: {"invoice": [str(world.invoice.pk)], "week": "2026-W01"},
+            writes=False,  # a download
+        )
     ),
-    Action(
-        "create role",
-        "post",
-        lambda w: reverse("staff:role_create"),
-        Permission.ROLES_MANAGE,
-        302,
-        lambda w: {"name": "Till", "permissions": ["customers.view"]},
+    "exports:sales_by_mode": _no_ids(_get(P.EXPORTS_RUN, query="?start=2026-01-01&end=2026-01-31")),
+    # Statements.
+    "staff:statement_runs": _no_ids(
+        _get(P.STATEMENTS_SEND),
+        _post(
+            P.STATEMENTS_SEND,
+            data=lambda world: {"minimum_debt": "1.00", "idempotency_key": key()},
+        ),
     ),
-    Action(
-        "role form",
-        "get",
-        lambda w: reverse("staff:role_edit", args=[w.role.pk]),
-        Permission.ROLES_MANAGE,
-        200,
+    "staff:statement_run_detail": _ids(_run, _get(P.STATEMENTS_SEND)),
+    "staff:statement_run_resume": _ids(_run, _post(P.STATEMENTS_SEND)),
+    "staff:statement_settings": _no_ids(
+        _get(P.SETTINGS_MANAGE), _post(P.SETTINGS_MANAGE, data=_statement_settings)
     ),
-    Action(
-        "save role",
-        "post",
-        lambda w: reverse("staff:role_edit", args=[w.role.pk]),
-        Permission.ROLES_MANAGE,
-        302,
-        lambda w: {"name": "Cashier", "permissions": ["customers.view", "sales.view"]},
+    "staff:statement_preview": _ids(
+        _customer,
+        _get(P.STATEMENTS_SEND),
+        _post(
+            P.STATEMENTS_SEND,
+            data=lambda world: {"email": "", "action": "print", "idempotency_key": key()},
+        ),
     ),
-    Action(
-        "member list", "get", lambda w: reverse("staff:member_list"), Permission.STAFF_MANAGE, 200
+    "staff:statement_detail": _ids(_statement, _get(P.STATEMENTS_SEND)),
+    "staff:statement_send": _ids(
+        _statement,
+        _post(
+            P.STATEMENTS_SEND,
+            data=lambda world: {"email": "a@example.com", "idempotency_key": key()},
+        ),
     ),
-    Action(
-        "invite member",
-        "post",
-        lambda w: reverse("staff:member_invite"),
-        Permission.STAFF_MANAGE,
-        302,
-        lambda w: {
-            "email": "new@ex.fr",
-            "role": Role.objects.get(shop=w.shop, kind=RoleKind.ASSOCIATE).pk,
-        },
+    "staff:statement_print": _ids(_statement, _get(P.STATEMENTS_SEND)),
+    "staff:statement_pdf": _ids(_statement, _get(P.STATEMENTS_SEND)),
+    # Settings → Staff roles and Staff members.
+    "staff:role_list": _no_ids(_get(P.ROLES_MANAGE)),
+    "staff:role_create": _no_ids(
+        _get(P.ROLES_MANAGE),
+        _post(
+            P.ROLES_MANAGE, data=lambda world: {"name": "Till", "permissions": ["customers.view"]}
+        ),
     ),
-    Action(
-        "change member role",
-        "post",
-        lambda w: reverse("staff:member_role", args=[w.target.pk]),
-        Permission.STAFF_MANAGE,
-        302,
-        lambda w: {"role": w.role.pk},
+    "staff:role_edit": _ids(
+        lambda world: [world.role.pk],
+        _get(P.ROLES_MANAGE),
+        _post(
+            P.ROLES_MANAGE,
+            data=lambda world: {"name": "Cashier", "permissions": ["customers.view", "sales.view"]},
+        ),
     ),
-    Action(
-        "deactivate member",
-        "post",
-        lambda w: reverse("staff:member_active", args=[w.target.pk]),
-        Permission.STAFF_MANAGE,
-        302,
-        lambda w: {"is_active": "0"},
+    "staff:member_list": _no_ids(_get(P.STAFF_MANAGE)),
+    "staff:member_invite": _no_ids(
+        _post(
+            P.STAFF_MANAGE,
+            data=lambda world: {
+                "email": "new@ex.fr",
+                "role": Role.objects.get(shop=world.shop, kind=RoleKind.ASSOCIATE).pk,
+            },
+        )
     ),
+    "staff:member_role": _ids(
+        lambda world: [world.target.pk],
+        _post(P.STAFF_MANAGE, data=lambda world: {"role": world.role.pk}),
+    ),
+    "staff:member_active": _ids(
+        lambda world: [world.target.pk],
+        _post(P.STAFF_MANAGE, data=lambda world: {"is_active": "0"}),
+    ),
+}
+
+
+def _url_name(key_: str) -> str:
+    """`ROUTES` keys are URL names, with a suffix where one URL has several rows."""
+    return key_.split(" ", 1)[0]
+
+
+def _walk(patterns: list[Any], namespace: str) -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern):
+            # An unnamed pattern cannot be listed in ROUTES: it shows as its route, and fails.
+            yield f"{namespace}:{pattern.name or pattern.pattern}"
+
+
+def back_office_url_names() -> set[str]:
+    return {
+        name
+        for pattern in get_resolver().url_patterns
+        if isinstance(pattern, URLResolver) and pattern.namespace in BACK_OFFICE_NAMESPACES
+        for name in _walk(pattern.url_patterns, pattern.namespace)
+    }
+
+
+def test_the_matrix_covers_every_back_office_url() -> None:
+    covered = {_url_name(key_) for key_ in ROUTES}
+
+    assert covered | PUBLIC == back_office_url_names()
+    assert covered & PUBLIC == set()
+
+
+def test_every_movement_kind_has_its_row() -> None:
+    from ardoise.staff.customers.movements import MOVEMENTS
+
+    rows = {probe.label for key_, route in ROUTES.items() for probe in route.probes if probe.label}
+
+    assert rows == set(MOVEMENTS)
+
+
+CASES = [
+    pytest.param(key_, probe, id=f"{key_} {probe.method}")
+    for key_, route in ROUTES.items()
+    for probe in route.probes
 ]
 
-ROLES = [RoleKind.OWNER, RoleKind.ADMIN, RoleKind.MANAGER, RoleKind.ASSOCIATE]
+
+def _permissions_of(role: str) -> frozenset[str]:
+    return CUSTOM_PERMISSIONS if role == CUSTOM else BUILT_IN_ROLES[role][1]
 
 
-def _request(client: Any, action: Action, world: World) -> Any:
-    url = action.url(world)
-    if action.method == "get":
+def _member(world: World, role: str) -> User:
+    if role != CUSTOM:
+        return make_member(world.shop, role)
+    custom = Role.objects.create(
+        shop=world.shop, name="Till and statements", permissions=sorted(CUSTOM_PERMISSIONS)
+    )
+    user = make_member(world.shop, RoleKind.ASSOCIATE)
+    Membership.objects.filter(user=user).update(role=custom)
+    return user
+
+
+def _send(client: Client, key_: str, probe: Probe, world: World) -> Any:
+    url = ROUTES[key_].url(_url_name(key_), world) + probe.query
+    if probe.method == "get":
         return client.get(url)
-    return client.post(url, action.data(world))
+    return client.post(url, probe.data(world))
 
 
-@pytest.mark.parametrize("action", ACTIONS, ids=lambda action: action.name)
+@pytest.mark.parametrize(("key_", "probe"), CASES)
 @pytest.mark.parametrize("role", ROLES)
-def test_role_may_or_may_not(role: str, action: Action) -> None:
+def test_role_may_or_may_not(role: str, key_: str, probe: Probe) -> None:
     world = build_world()
-    client = client_for(make_member(world.shop, role))
-    allowed = action.permission in BUILT_IN_ROLES[role][1]
+    client = client_for(_member(world, role))
+    allowed = probe.allowed(_permissions_of(role))
 
-    response = _request(client, action, world)
+    before = database_snapshot()
 
-    assert response.status_code == (action.ok if allowed else 403)
+    response = _send(client, key_, probe, world)
+
+    assert response.status_code == (probe.ok if allowed else 403)
+    changes = database_snapshot().changes_since(before)
+    if allowed and probe.method == "post" and probe.writes:
+        assert changes != {}, "an allowed POST that did nothing: its data no longer fits the form"
+    else:
+        assert changes == {}
 
 
 def test_a_custom_role_gets_exactly_what_its_boxes_grant() -> None:
@@ -294,10 +551,11 @@ def test_a_custom_role_gets_exactly_what_its_boxes_grant() -> None:
     client = client_for(user)
 
     assert client.get(reverse("staff:customer_list")).status_code == 200
-    post = client.post(
-        reverse("staff:customer_movement", args=[world.account.customer_id, "payment"]),
-        _receipt_today(world),
-    )
+    with nothing_written():
+        post = client.post(
+            reverse("staff:customer_movement", args=[world.account.customer_id, "payment"]),
+            _receipt_today(world),
+        )
     assert post.status_code == 403
 
 
@@ -311,8 +569,6 @@ def test_a_deactivated_member_is_refused_everywhere() -> None:
 
 
 def test_signed_out_visitors_are_sent_to_sign_in() -> None:
-    from django.test import Client
-
     world = build_world()
     response = Client().get(reverse("staff:customer_account", args=[world.account.customer_id]))
 
@@ -320,58 +576,40 @@ def test_signed_out_visitors_are_sent_to_sign_in() -> None:
     assert response["Location"].startswith(reverse("staff:login") + "?next=")
 
 
-def _object_urls(world: World) -> list[tuple[str, str, Callable[[World], dict[str, Any]]]]:
-    customer_id = world.account.customer_id
-    role_id, member_id = world.role.pk, world.target.pk
-    return [
-        ("get", reverse("staff:customer_account", args=[customer_id]), dict),
-        ("get", reverse("staff:customer_edit", args=[customer_id]), dict),
-        ("post", reverse("staff:customer_edit", args=[customer_id]), _customer_fields),
-        (
-            "post",
-            reverse("staff:customer_credit_limit", args=[customer_id]),
-            lambda w: {"credit_limit": "1", "idempotency_key": key()},
-        ),
-        ("get", reverse("staff:customer_deactivate", args=[customer_id]), dict),
-        (
-            "post",
-            reverse("staff:customer_deactivate", args=[customer_id]),
-            lambda w: {"idempotency_key": key()},
-        ),
-        *[
-            (method, reverse("staff:customer_movement", args=[customer_id, kind]), data)
-            for kind, data in [
-                ("payment", _receipt_today),
-                ("top-up", _receipt_today),
-                ("debit", _adjustment),
-                ("credit", _adjustment),
-            ]
-            for method in ("get", "post")
-        ],
-        ("get", reverse("staff:role_edit", args=[role_id]), dict),
-        (
-            "post",
-            reverse("staff:role_edit", args=[role_id]),
-            lambda w: {"name": "X", "permissions": []},
-        ),
-        ("post", reverse("staff:member_role", args=[member_id]), lambda w: {"role": role_id}),
-        ("post", reverse("staff:member_active", args=[member_id]), lambda w: {"is_active": "0"}),
-    ]
+def test_every_protected_url_sends_signed_out_visitors_to_sign_in() -> None:
+    world = build_world()
+    visitor = Client()
+    answers = {}
+    for key_, route in ROUTES.items():
+        for probe in route.probes:
+            response = _send(visitor, key_, probe, world)
+            answers[f"{key_} {probe.method}"] = (
+                response.status_code,
+                response["Location"].split("?", 1)[0] if response.status_code == 302 else "",
+            )
+
+    login = reverse("staff:login")
+    assert answers == {name: (302, login) for name in answers}
 
 
 def test_every_object_url_answers_404_for_another_shops_id() -> None:
     mine, theirs = build_world(), build_world()
     client = client_for(owner_of(mine.shop))
-    answers = []
-    for method, url, data in _object_urls(theirs):
-        response = client.get(url) if method == "get" else client.post(url, data(theirs))
-        answers.append((method, url, response.status_code))
+    before = database_snapshot()
+    answers = {}
+    for key_, route in ROUTES.items():
+        if not route.has_ids:
+            continue
+        for probe in route.probes:
+            answers[f"{key_} {probe.method}"] = _send(client, key_, probe, theirs).status_code
 
-    assert answers == [(method, url, 404) for method, url, _status in answers]
+    assert answers == {name: 404 for name in answers}
+    assert len(answers) == 40
+    assert database_snapshot().changes_since(before) == {}
     theirs.account.refresh_from_db()
     theirs.target.refresh_from_db()
     theirs.role.refresh_from_db()
-    assert (theirs.account.balance, theirs.account.credit_limit) == (0, 100_00)
+    assert (theirs.account.balance, theirs.account.credit_limit) == (-50_00, 100_00)
     assert (theirs.target.is_active, theirs.target.role.kind) == (True, RoleKind.ASSOCIATE)
     assert theirs.role.permissions == ["customers.view"]
 

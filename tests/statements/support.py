@@ -10,7 +10,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from typing import Any
 from unittest import mock
 
@@ -85,7 +85,7 @@ def run_worker() -> None:
     """
     from django_tasks_db.management.commands import db_worker
 
-    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+    with mock.patch.object(db_worker, "close_old_connections", return_value=None):
         _worker().run()
 
 
@@ -112,7 +112,8 @@ def parts(message: EmailMessage) -> tuple[str, str, list[tuple[str, bytes]]]:
         (str(part.get_filename()), part.get_payload(decode=True))
         for part in message.iter_attachments()
     ]
-    assert text is not None and html is not None
+    assert isinstance(text, MIMEPart)
+    assert isinstance(html, MIMEPart)
     return str(text.get_content()), str(html.get_content()), attachments  # type: ignore[misc]
 
 

@@ -115,11 +115,15 @@ def test_sending_is_queued_after_commit_and_not_at_all_on_rollback(
     class Abort(Exception):
         pass
 
-    with pytest.raises(Abort), transaction.atomic():
-        queue_statement_email(
-            statement=statement, email="b@example.com", actor=None, idempotency_key=key()
-        )
-        raise Abort
+    def queue_then_roll_back() -> None:
+        with transaction.atomic():
+            queue_statement_email(
+                statement=statement, email="b@example.com", actor=None, idempotency_key=key()
+            )
+            raise Abort
+
+    with pytest.raises(Abort):
+        queue_then_roll_back()
     assert (DBTaskResult.objects.count(), StatementSend.objects.count()) == (1, 1)
 
 

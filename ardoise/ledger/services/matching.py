@@ -9,7 +9,7 @@ credit's unapplied amount by the same figure, and the account's Debt and Deposit
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ardoise.ledger.errors import InvalidAllocation
@@ -132,6 +132,19 @@ def apply_credits(
     whose charge exists but is settled or void no longer waits for it. `document`, a charge or
     credit the caller holds (written in this transaction), is the instance updated in place.
     """
+    locked = _lock_for_applying(account_id, automatic=automatic, document=document)
+    if locked is None:
+        return 0
+    credits, charges = locked
+    pairs = _plan_allocations(credits, charges, account_id=account_id, automatic=automatic)
+    return write_allocations(shop_id=shop_id, account_id=account_id, actor_id=actor_id, pairs=pairs)
+
+
+def _lock_for_applying(
+    account_id: int, *, automatic: bool, document: Charge | Credit | None
+) -> tuple[list[Credit], list[Charge]] | None:
+    """The account's unapplied credits and open charges (oldest first), locked; None when
+    nothing can be applied (the charges are then neither read nor locked)."""
     credits = list(
         Credit.objects.raw(
             posting.locked(posting.UNAPPLIED_CREDITS), [account_id, CreditStatus.ACTIVE]
@@ -140,48 +153,62 @@ def apply_credits(
     if isinstance(document, Credit):
         credits = [document if credit.pk == document.pk else credit for credit in credits]
     if not credits:
-        return 0
+        return None
     if not automatic and not any(credit.earmark for credit in credits):
-        return 0
+        return None
     charges = list(
         Charge.objects.raw(posting.locked(posting.OPEN_CHARGES), [account_id, ChargeStatus.VOID])
     )
     if not charges:
-        return 0
+        return None
     if isinstance(document, Charge):
         charges = [document if charge.pk == document.pk else charge for charge in charges]
     charges.sort(key=lambda charge: (charge.issued_on, charge.pk))
-    remaining_open = {charge.pk: charge.open_amount for charge in charges}
-    pairs: list[Pair] = []
+    return credits, charges
 
-    def settle(credit: Credit, available: int, candidates: list[Charge]) -> int:
+
+@dataclass
+class _Plan:
+    """The allocations decided so far, and what each charge still has open after them."""
+
+    remaining_open: dict[int, int]
+    pairs: list[Pair] = field(default_factory=list)
+
+    def settle(self, credit: Credit, available: int, candidates: list[Charge]) -> int:
+        """Spend `available` of `credit` on `candidates` in order; returns what is left."""
         for charge in candidates:
             if available == 0:
                 break
-            amount = min(available, remaining_open[charge.pk])
+            amount = min(available, self.remaining_open[charge.pk])
             if amount > 0:
-                pairs.append(Pair(credit, charge, amount))
-                remaining_open[charge.pk] -= amount
+                self.pairs.append(Pair(credit, charge, amount))
+                self.remaining_open[charge.pk] -= amount
                 available -= amount
         return available
 
+
+def _plan_allocations(
+    credits: list[Credit], charges: list[Charge], *, account_id: int, automatic: bool
+) -> list[Pair]:
+    plan = _Plan(remaining_open={charge.pk: charge.open_amount for charge in charges})
     left: dict[int, int] = {}
     for credit in credits:
         available = credit.unapplied_amount
         if credit.earmark:
             targets = [charge for charge in charges if _earmark_matches(credit, charge)]
-            available = settle(credit, available, targets)
+            available = plan.settle(credit, available, targets)
         left[credit.pk] = available
 
     if automatic:
         for credit in credits:
             if left[credit.pk] == 0:
                 continue
-            if credit.earmark and _earmark_is_waiting(credit, account_id, charges, remaining_open):
+            if credit.earmark and _earmark_is_waiting(
+                credit, account_id, charges, plan.remaining_open
+            ):
                 continue
-            left[credit.pk] = settle(credit, left[credit.pk], charges)
-
-    return write_allocations(shop_id=shop_id, account_id=account_id, actor_id=actor_id, pairs=pairs)
+            left[credit.pk] = plan.settle(credit, left[credit.pk], charges)
+    return plan.pairs
 
 
 def apply_credit_to(

@@ -10,9 +10,8 @@ from ardoise.invoicing.models import Invoice, Product
 from ardoise.ledger.models import Account
 from ardoise.payments import services as payments
 from ardoise.shops.models import Membership, Role, RoleKind, Shop
-from tests.factories import UserFactory, key
+from tests.factories import UserFactory, client_for, key
 from tests.invoicing.builders import make_order
-from tests.staff.sales.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
