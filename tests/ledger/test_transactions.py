@@ -14,7 +14,8 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import CreditLimitExceeded
 from ardoise.ledger.models import Account
 from tests.factories import key
-from tests.ledger.support import charge, nothing_written
+from tests.ledger.support import charge
+from tests.support import nothing_written
 
 pytestmark = pytest.mark.django_db
 
