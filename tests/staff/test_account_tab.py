@@ -193,20 +193,6 @@ def test_the_chart_caption_reports_the_real_highest_and_lowest_balances(
 
 
 @time_machine.travel(NOW)
-def test_the_french_chart_draws_its_zero_line_with_svg_coordinates(
-    owner_client: Client, history: Account
-) -> None:
-    with translation.override("fr"):
-        response = owner_client.get(_tab(history), {"start": "2026-03-01", "end": "2026-03-20"})
-
-    chart = response.context["chart"]
-    html = response.content.decode()
-    assert "." in chart.zero_y
-    assert "," not in chart.zero_y
-    assert f'y1="{chart.zero_y}" y2="{chart.zero_y}"' in html
-
-
-@time_machine.travel(NOW)
 def test_reversed_bounds_are_swapped_and_bad_dates_fall_back(
     owner_client: Client, history: Account
 ) -> None:

@@ -1,0 +1,64 @@
+"""What a French (or English) reader's browser receives: values a browser parses are never
+localised, dates follow the shop's country, French elision is right."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from ardoise.ledger import services as ledger
+from ardoise.ledger.models import Account
+from ardoise.shops.models import Shop, User
+from tests.factories import key, owner_of
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+
+
+def _client(user: User, language: str) -> Client:
+    user.language = language
+    user.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def french(shop: Shop) -> Client:
+    return _client(owner_of(shop), "fr")
+
+
+@pytest.fixture
+def english(shop: Shop) -> Client:
+    return _client(owner_of(shop), "en")
+
+
+@time_machine.travel(NOW)
+def test_the_french_exports_page_shows_its_default_dates_as_iso_values(french: Client) -> None:
+    response = french.get(reverse("staff:exports"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="start" value="2026-12-01"' in html
+    assert 'name="end" value="2026-12-02"' in html
+
+
+@time_machine.travel(NOW)
+def test_the_french_chart_draws_its_zero_line_with_svg_coordinates(
+    french: Client, account: Account
+) -> None:
+    ledger.post_charge(account=account, total=30_00, idempotency_key=key(), actor=None)
+    ledger.record_top_up(
+        account=account, amount=45_55, mode="cash", idempotency_key=key(), actor=None
+    )
+
+    response = french.get(reverse("staff:customer_account", args=[account.customer_id]))
+
+    chart = response.context["chart"]
+    html = response.content.decode()
+    assert chart.zero_y.count(".") == 1
+    assert f'y1="{chart.zero_y}" y2="{chart.zero_y}"' in html
+    assert "Le plus haut 15,55 €" in html.replace("\u202f", " ").replace("\xa0", " ")
