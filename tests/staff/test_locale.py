@@ -62,3 +62,18 @@ def test_the_french_chart_draws_its_zero_line_with_svg_coordinates(
     assert chart.zero_y.count(".") == 1
     assert f'y1="{chart.zero_y}" y2="{chart.zero_y}"' in html
     assert "Le plus haut 15,55 €" in html.replace("\u202f", " ").replace("\xa0", " ")
+
+
+@time_machine.travel(NOW)
+def test_english_dates_are_day_first_as_a_shop_in_france_writes_them(
+    english: Client, account: Account
+) -> None:
+    ledger.post_charge(
+        account=account, total=30_00, reference="F-9", idempotency_key=key(), actor=None
+    )
+
+    response = english.get(reverse("staff:customer_account", args=[account.customer_id]))
+
+    html = response.content.decode()
+    assert "02/12/2026" in html
+    assert "12/02/2026" not in html
