@@ -58,7 +58,7 @@ class Customer(models.Model):
         max_length=8,
         blank=True,
         default="",
-        choices=[("", _("As the one who prints")), ("fr", "Français"), ("en", "English")],
+        choices=[("", _("Not set")), ("fr", "Français"), ("en", "English")],
     )
     reference = models.CharField(_("customer reference"), max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)
