@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='customer',
             name='language',
-            field=models.CharField(blank=True, choices=[('', 'As the one who prints'), ('fr', 'Français'), ('en', 'English')], default='', max_length=8, verbose_name='language'),
+            field=models.CharField(blank=True, choices=[('', 'Not set'), ('fr', 'Français'), ('en', 'English')], default='', max_length=8, verbose_name='language'),
         ),
     ]
