@@ -11,7 +11,7 @@ from django.urls import reverse
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Shop, User
-from tests.factories import key, owner_of
+from tests.factories import key, make_account, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,30 @@ def test_english_dates_are_day_first_as_a_shop_in_france_writes_them(
     html = response.content.decode()
     assert "02/12/2026" in html
     assert "12/02/2026" not in html
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Adam Durand", "Coordonnées d'Adam Durand"),
+        ("Élodie Petit", "Coordonnées d'Élodie Petit"),
+        ("Hélène Roux", "Coordonnées d'Hélène Roux"),
+        ("Bernard Noir", "Coordonnées de Bernard Noir"),
+    ],
+)
+def test_french_elides_de_before_a_vowel(
+    french: Client, shop: Shop, name: str, expected: str
+) -> None:
+    account = make_account(shop, name=name)
+
+    response = french.get(reverse("staff:customer_edit", args=[account.customer_id]))
+
+    assert expected in response.content.decode().replace("&#x27;", "'")
+
+
+def test_english_reads_the_same_sentence_whatever_the_name(english: Client, shop: Shop) -> None:
+    account = make_account(shop, name="Adam Durand")
+
+    response = english.get(reverse("staff:customer_edit", args=[account.customer_id]))
+
+    assert "Details of Adam Durand" in response.content.decode()
