@@ -19,4 +19,3 @@ def starts_with_vowel(name: object) -> bool:
         return False
     first = unicodedata.normalize("NFKD", stripped[0])[0].lower()
     return first in _VOWELS
-
