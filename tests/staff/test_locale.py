@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account
-from ardoise.shops.models import Shop, User
-from tests.factories import key, make_account, owner_of
+from ardoise.shops.models import RoleKind, Shop, User
+from tests.factories import key, make_account, make_member, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +104,35 @@ def test_english_reads_the_same_sentence_whatever_the_name(english: Client, shop
     response = english.get(reverse("staff:customer_edit", args=[account.customer_id]))
 
     assert "Details of Adam Durand" in response.content.decode()
+
+
+def test_403_is_in_the_members_language_and_in_the_apps_layout(shop: Shop) -> None:
+    associate = _client(make_member(shop, RoleKind.ASSOCIATE), "fr")
+
+    response = associate.get(reverse("staff:role_list"))
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert '<html lang="fr">' in html
+    assert "Action non autorisée" in html
+    assert 'class="mainnav"' in html  # the member keeps the menu
+
+
+def test_404_is_in_the_members_language_and_in_the_apps_layout(french: Client) -> None:
+    response = french.get(reverse("staff:customer_account", args=[999_999]))
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert '<html lang="fr">' in html
+    assert "Page introuvable" in html
+    assert 'class="mainnav"' in html
+
+
+def test_a_role_without_settings_has_no_settings_menu_and_no_empty_page(shop: Shop) -> None:
+    associate = _client(make_member(shop, RoleKind.ASSOCIATE), "en")
+
+    home = associate.get(reverse("staff:home"))
+    settings_page = associate.get(reverse("staff:settings"))
+
+    assert reverse("staff:settings") not in home.content.decode()
+    assert settings_page.status_code == 403
