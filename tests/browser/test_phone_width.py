@@ -124,3 +124,24 @@ def test_the_customers_statement_page_does_not_scroll_sideways_on_a_phone(
 
     assert page.locator(".statement").count() == 1
     assert _overflow(page) == 0
+
+
+def test_printed_invoice_and_receipt_use_the_apps_font_with_tabular_figures(
+    page: Any, shop: Shop, account: Account
+) -> None:
+    sign_in(page, owner_of(shop).email)
+    charge_id = account.charges.order_by("id").first().pk  # type: ignore[union-attr]
+    for url in (
+        reverse("staff:invoice_print", args=[charge_id]),
+        reverse("staff:receipt", args=[charge_id]),
+    ):
+        page.goto(url)
+        style = page.evaluate(
+            """() => { const cell = document.querySelector('td.num');
+                       const s = getComputedStyle(cell);
+                       return [s.fontFamily, s.fontVariantNumeric, s.textAlign]; }"""
+        )
+        family, figures, align = style
+        assert "monospace" not in family
+        assert "system-ui" in family
+        assert (figures, align) == ("tabular-nums", "right")
