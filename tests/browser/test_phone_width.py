@@ -106,7 +106,8 @@ def test_the_customers_list_keeps_the_balance_column_on_a_phone(
     sign_in(page, owner_of(shop).email)
     page.goto(reverse("staff:customer_list"))
 
-    cell = page.locator("[data-testid=customer-table] tbody tr[data-customer] td[data-balance]").first
+    rows = "[data-testid=customer-table] tbody tr[data-customer]"
+    cell = page.locator(f"{rows} td[data-balance]").first
     box = cell.bounding_box()
     assert cell.is_visible()
     assert box["x"] >= 0
