@@ -51,8 +51,14 @@ class Customer(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=16, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FR")
+    # The language of the customer's documents and emails. Empty: statements and emails are in
+    # French, what staff print at the counter in the language of whoever prints it.
     language = models.CharField(
-        _("language"), max_length=8, default="fr", choices=[("fr", "Français"), ("en", "English")]
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[("", _("Not set")), ("fr", "Français"), ("en", "English")],
     )
     reference = models.CharField(_("customer reference"), max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)

@@ -174,11 +174,22 @@ def test_the_balance_chart_draws_one_step_per_day(owner_client: Client, history:
 
     chart = response.context["chart"]
     assert (chart.first_day, chart.last_day) == (dt.date(2026, 3, 1), dt.date(2026, 3, 20))
-    assert (chart.lowest, chart.highest, chart.last_balance) == (-70_00, 0, -20_00)
+    assert (chart.lowest, chart.highest, chart.last_balance) == (-70_00, -20_00, -20_00)
     assert chart.path.startswith("M4.0,")
     assert chart.path.count("H") == 20  # one horizontal step per day
     assert chart.path.count("V") == 2  # the balance changed twice (5 and 15 March)
     assert f'd="{chart.path}"' in response.content.decode()
+
+
+@time_machine.travel(NOW)
+def test_the_chart_caption_reports_the_real_highest_and_lowest_balances(
+    owner_client: Client, history: Account
+) -> None:
+    # The balance was -40, -70 then -20 € over the range: never 0, so the caption never says 0.
+    with translation.override("en"):
+        response = owner_client.get(_tab(history), {"start": "2026-03-01", "end": "2026-03-20"})
+
+    assert "Highest -€20.00 · Lowest -€70.00" in response.content.decode()
 
 
 @time_machine.travel(NOW)

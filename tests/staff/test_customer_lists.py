@@ -245,3 +245,23 @@ def test_new_customer_button_only_for_members_who_may_create(shop: Shop, client_
 
     assert create not in viewer.get(reverse("staff:customer_list")).content.decode()
     assert create in editor.get(reverse("staff:customer_list")).content.decode()
+
+
+def test_has_a_deposit_filter_finds_every_account_with_a_deposit_even_in_debt(
+    owner_client: Client, shop: Shop
+) -> None:
+    # Given a shop that does not apply credits automatically, and a customer who owes 80,00 €
+    # while 30,00 € they paid in is not yet applied (balance -50,00 €, Deposit 30,00 €).
+    Shop.objects.filter(pk=shop.pk).update(auto_allocate=False)
+    both = make_account(shop, credit_limit=None, name="Emma Both")
+    charge(both, 80_00)
+    top_up(both, 30_00)
+    make_account(shop, credit_limit=None, name="Fanny Nothing")
+    both.refresh_from_db()
+    assert (both.balance, both.debt, both.deposit) == (-50_00, 80_00, 30_00)
+
+    # When the list is filtered on "Has a deposit"
+    response = owner_client.get(reverse("staff:customer_list"), {"filter": "credit"})
+
+    # Then the account is found, though its balance is negative.
+    assert _names(response) == ["Emma Both"]

@@ -67,8 +67,8 @@ def test_the_worker_emails_the_statement_with_both_parts_the_pdf_and_the_link(
     assert name == f"statement-{statement.number}.pdf"
     pdf = squash(pdf_text(content))
     assert f"Statement No. {statement.number}" in pdf
-    assert "Invoice INV-0001 01/02/2025 02/01/2025 €1,234.50 €1,234.50" in pdf
-    assert "Invoice INV-0002 01/03/2025 02/02/2025 €65.50 €65.50" in pdf
+    assert "Invoice INV-0001 02/01/2025 01/02/2025 €1,234.50 €1,234.50" in pdf
+    assert "Invoice INV-0002 03/01/2025 02/02/2025 €65.50 €65.50" in pdf
     assert "Total due €1,300.00" in pdf
     send.refresh_from_db()
     assert (send.status, send.reason, send.with_payment_link) == (SendStatus.SENT, "", True)

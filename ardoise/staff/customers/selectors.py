@@ -34,7 +34,7 @@ CUSTOMER_SORTS = {"name": "name", "company": "company", "email": "email", "balan
 
 CUSTOMER_FILTERS: dict[str, tuple[StrOrPromise, Q]] = {
     "owes": (_("Owes money"), Q(balance__lt=0)),
-    "credit": (_("Has credit"), Q(balance__gt=0)),
+    "credit": (_("Has a deposit"), Q(deposit__gt=0)),
     "over_limit": (
         _("Over limit"),
         Q(credit_limit__isnull=False, balance__lt=-F("credit_limit")),
@@ -86,6 +86,7 @@ def customer_rows(shop: Shop, query: ListQuery) -> QuerySet[Customer]:
         )
         .annotate(
             balance=F("account__balance"),
+            deposit=F("account__deposit"),
             credit_limit=F("account__credit_limit"),
         )
     )

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -154,11 +154,18 @@ def settlement_reverse(request: MemberRequest, settlement_id: int) -> HttpRespon
     return redirect("staff:charge_detail", settlement.invoice.charge_id)
 
 
+def customer_language(context: dict[str, Any]) -> translation.override:
+    """A customer's documents (invoice, receipt) speak the customer's language when it is set;
+    otherwise the language of whoever prints them, who hands them over."""
+    return translation.override(context["customer"].language or translation.get_language())
+
+
 @member_required(Permission.SALES_VIEW)
 def invoice_print(request: MemberRequest, charge_id: int) -> HttpResponse:
     charge = get_charge_for_member(request.membership, charge_id)
     context = document_context(request.membership.shop, charge)
-    return render(request, "staff/sales/invoice_print.html", context)
+    with customer_language(context):
+        return render(request, "staff/sales/invoice_print.html", context)
 
 
 @member_required(Permission.SALES_VIEW)
@@ -167,7 +174,8 @@ def invoice_pdf(request: MemberRequest, charge_id: int) -> HttpResponse:
 
     charge = get_charge_for_member(request.membership, charge_id)
     context = document_context(request.membership.shop, charge)
-    html = render_to_string("staff/sales/invoice_pdf.html", context, request=request)
+    with customer_language(context):
+        html = render_to_string("staff/sales/invoice_pdf.html", context, request=request)
     # Rendered here, in the request, outside any transaction (ATOMIC_REQUESTS is off).
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     name = (context["invoice"].number if context["invoice"] else charge.reference) or charge.pk
@@ -181,7 +189,8 @@ def receipt(request: MemberRequest, charge_id: int) -> HttpResponse:
     charge = get_charge_for_member(request.membership, charge_id)
     context = document_context(request.membership.shop, charge)
     context["gift"] = request.GET.get("gift") == "1"
-    return render(request, "staff/sales/receipt.html", context)
+    with customer_language(context):
+        return render(request, "staff/sales/receipt.html", context)
 
 
 def _refund_modes(membership: Membership) -> list[tuple[str, str]]:
