@@ -112,7 +112,11 @@ if TESTING:
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
-if env_bool("BEHIND_HTTPS_PROXY", default=False):
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", default=False)
+# Trusted reverse proxies in front of the app (ardoise/shops/addresses.py): the client address
+# is read from X-Forwarded-For that many hops from the right.
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_HTTPS_PROXY else 0)
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30)
