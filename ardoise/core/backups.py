@@ -145,6 +145,7 @@ def restore(
 def _run(command: list[str], env: dict[str, str]) -> None:
     if shutil.which(command[0]) is None:
         raise BackupError(f"{command[0]} is not installed (Debian: postgresql-client)")
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    # The command is pg_dump or pg_restore with our own settings as arguments, no shell.
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")
