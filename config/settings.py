@@ -111,14 +111,25 @@ if TESTING:
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
-if env_bool("BEHIND_HTTPS_PROXY", default=False):
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", default=False)
+# Trusted reverse proxies in front of the app (ardoise/shops/addresses.py): the client address
+# is read from X-Forwarded-For that many hops from the right.
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_HTTPS_PROXY else 0)
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30)
+    # A shop's Ardoise runs on a host of its own: HTTPS only, subdomains included. Set both to 0
+    # if another site of the domain still serves plain HTTP.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "fr")
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -224,14 +225,29 @@ def set_member_active(*, actor: Membership, membership: Membership, is_active: b
 
 FAILURES_PER_EMAIL = 5
 FAILURES_PER_ADDRESS = 30
+RESETS_PER_EMAIL = 3
+RESETS_PER_ADDRESS = 20
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 LOCK_DURATION = dt.timedelta(minutes=15)
 
 
-def _throttle_keys(email: str, address: str | None) -> list[tuple[str, int]]:
-    keys = [(f"email:{email.strip().lower()}", FAILURES_PER_EMAIL)]
+def _throttle_keys(
+    email: str, address: str | None, *, kind: str = "sign-in"
+) -> list[tuple[str, int]]:
+    """The counters one attempt touches: its email (account) and its client address, apart.
+
+    An email's counter locks only that email; an address's counter locks only that address, so
+    failures from one address never lock an account signing in from elsewhere.
+    """
+    email = email.strip().lower()
+    if kind == "sign-in":
+        keys = [(f"email:{email}", FAILURES_PER_EMAIL)]
+        if address:
+            keys.append((f"address:{address}", FAILURES_PER_ADDRESS))
+        return keys
+    keys = [(f"reset-email:{email}", RESETS_PER_EMAIL)]
     if address:
-        keys.append((f"address:{address}", FAILURES_PER_ADDRESS))
+        keys.append((f"reset-address:{address}", RESETS_PER_ADDRESS))
     return keys
 
 
@@ -248,21 +264,80 @@ def sign_in_locked_until(*, email: str, address: str | None) -> dt.datetime | No
     return until
 
 
-def record_failed_sign_in(*, email: str, address: str | None) -> dt.datetime | None:
-    """Count one failure for the email and the address; lock a key that reaches its threshold.
+def _locked_row(key: str, now: dt.datetime) -> SignInThrottle:
+    """The counter row of `key`, locked, its window restarted if it has run out."""
+    row, _created = SignInThrottle.objects.select_for_update().get_or_create(
+        key=key, defaults={"window_started_at": now}
+    )
+    if row.window_started_at < now - THROTTLE_WINDOW and not (
+        row.locked_until and row.locked_until > now
+    ):
+        row.failures, row.window_started_at, row.locked_until = 0, now, None
+    return row
 
-    One row per key, locked while it is counted, so concurrent failures from several app
-    processes are all counted. Returns when the sign-in is locked until, if it now is.
+
+def claim_attempt(*, email: str, address: str | None, kind: str = "sign-in") -> dt.datetime | None:
+    """Count one attempt before the password (or the reset) is even looked at.
+
+    Every attempt is counted as a failure until it succeeds (`forget_attempt`), under a lock on
+    each counter row, so parallel attempts cannot slip past the threshold between a check and
+    a count: at most `threshold` attempts per window reach the password. Returns when the
+    email or address may try again if this attempt is refused, None if it may go on.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        rows = [
+            (_locked_row(key, now), threshold)
+            for key, threshold in sorted(_throttle_keys(email, address, kind=kind))
+        ]
+        locked = [
+            row.locked_until for row, _ in rows if row.locked_until and row.locked_until > now
+        ]
+        if not locked:
+            for row, threshold in rows:
+                if row.failures >= threshold:
+                    row.failures, row.window_started_at = 0, now
+                    row.locked_until = now + LOCK_DURATION
+                    locked.append(row.locked_until)
+        if not locked:
+            for row, _threshold in rows:
+                row.failures += 1
+        for row, _threshold in rows:
+            row.save(update_fields=["failures", "window_started_at", "locked_until"])
+    return max(locked) if locked else None
+
+
+def confirm_failed_attempt(*, email: str, address: str | None) -> dt.datetime | None:
+    """After a claimed sign-in attempt failed: lock a counter that reached its threshold.
+
+    The failure was counted when it was claimed; this only says so at once, so the attempt
+    that reaches the threshold already reads "too many attempts".
     """
     now = timezone.now()
     locked: dt.datetime | None = None
-    for key, threshold in _throttle_keys(email, address):
-        with transaction.atomic():
-            row, _created = SignInThrottle.objects.select_for_update().get_or_create(
-                key=key, defaults={"window_started_at": now}
-            )
-            if row.window_started_at < now - THROTTLE_WINDOW:
+    with transaction.atomic():
+        for key, threshold in sorted(_throttle_keys(email, address)):
+            row = _locked_row(key, now)
+            if row.failures >= threshold and not (row.locked_until and row.locked_until > now):
                 row.failures, row.window_started_at = 0, now
+                row.locked_until = now + LOCK_DURATION
+                row.save(update_fields=["failures", "window_started_at", "locked_until"])
+            if row.locked_until and row.locked_until > now:
+                locked = max(locked or row.locked_until, row.locked_until)
+    return locked
+
+
+def record_failed_sign_in(*, email: str, address: str | None) -> dt.datetime | None:
+    """Count one failure for the email and the address and lock what reaches its threshold.
+
+    For a failure that was not claimed first (imports, tests); sign-in claims its attempts
+    with `claim_attempt`. Returns when the sign-in is locked until, if it now is.
+    """
+    now = timezone.now()
+    locked: dt.datetime | None = None
+    with transaction.atomic():
+        for key, threshold in sorted(_throttle_keys(email, address)):
+            row = _locked_row(key, now)
             row.failures += 1
             if row.failures >= threshold:
                 row.failures, row.window_started_at = 0, now
@@ -270,6 +345,16 @@ def record_failed_sign_in(*, email: str, address: str | None) -> dt.datetime | N
                 locked = max(locked or row.locked_until, row.locked_until)
             row.save(update_fields=["failures", "window_started_at", "locked_until"])
     return locked
+
+
+def forget_attempt(*, email: str, address: str | None) -> None:
+    """A claimed sign-in succeeded: forget the email's failures and give the address its
+    attempt back (an office behind one address signs in all day without locking itself)."""
+    clear_failed_sign_ins(email=email)
+    if address:
+        SignInThrottle.objects.filter(key=f"address:{address}", failures__gt=0).update(
+            failures=F("failures") - 1
+        )
 
 
 def clear_failed_sign_ins(*, email: str) -> None:

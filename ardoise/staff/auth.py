@@ -1,8 +1,10 @@
 """Staff sign-in by email, with throttling, password reset by email, and the member's language.
 
-Failed sign-ins are counted in the database per email and per address (see
-`shops.services.record_failed_sign_in`), so the lock holds across every app process. While an
-email is locked, even the right password is refused, with a message saying for how long.
+Sign-in attempts are counted in the database per email and per client address (see
+`shops.services.claim_attempt`), before the password is checked, so the lock holds across every
+app process and parallel attempts cannot pass it. While an email is locked, even the right
+password is refused, with a message saying for how long. Password reset requests are counted
+the same way; a refused one reads exactly like a sent one.
 """
 
 import math
@@ -20,12 +22,13 @@ from django.utils.translation import ngettext
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
+from ardoise.shops.addresses import client_address
 from ardoise.shops.models import Membership, User
 from ardoise.shops.services import (
-    clear_failed_sign_ins,
-    record_failed_sign_in,
+    claim_attempt,
+    confirm_failed_attempt,
+    forget_attempt,
     set_user_language,
-    sign_in_locked_until,
 )
 
 
@@ -51,19 +54,20 @@ class SignInForm(auth_forms.AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         email = (self.cleaned_data.get("username") or "").strip().lower()
         self.cleaned_data["username"] = email
-        address = self.request.META.get("REMOTE_ADDR") if self.request else None
-        until = sign_in_locked_until(email=email, address=address)
+        if not email:
+            return super().clean()
+        address = client_address(self.request) if self.request else None
+        until = claim_attempt(email=email, address=address)
         if until is not None:
             raise _locked_error(until)
         try:
             super().clean()
         except forms.ValidationError:
-            if email:
-                until = record_failed_sign_in(email=email, address=address)
-                if until is not None:
-                    raise _locked_error(until) from None
+            until = confirm_failed_attempt(email=email, address=address)
+            if until is not None:
+                raise _locked_error(until) from None
             raise
-        clear_failed_sign_ins(email=email)
+        forget_attempt(email=email, address=address)
         return self.cleaned_data
 
     def confirm_login_allowed(self, user: Any) -> None:
@@ -85,8 +89,9 @@ class SignInView(auth_views.LoginView):
                 settings.LANGUAGE_COOKIE_NAME,
                 language,
                 max_age=settings.LANGUAGE_COOKIE_AGE,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                secure=settings.SESSION_COOKIE_SECURE,
+                samesite="Lax",  # as settings.LANGUAGE_COOKIE_SAMESITE
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             )
         return response
 
@@ -102,7 +107,15 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 class StaffPasswordResetForm(auth_forms.PasswordResetForm):
-    """Also reaches invited members who have not chosen a password yet."""
+    """Also reaches invited members who have not chosen a password yet. Throttled per email and
+    per address; a refused request sends nothing and reads exactly like a sent one."""
+
+    def save(self, **kwargs: Any) -> None:  # type: ignore[override]
+        request = kwargs.get("request")
+        address = client_address(request) if request else None
+        if claim_attempt(email=self.cleaned_data["email"], address=address, kind="reset"):
+            return
+        super().save(**kwargs)
 
     def get_users(self, email: str) -> Any:
         users = User.objects.filter(
