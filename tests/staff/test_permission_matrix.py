@@ -268,7 +268,13 @@ P = Permission
 ROUTES: dict[str, Route] = {
     # Home and the settings index: any active member.
     "staff:home": _no_ids(_get()),
-    "staff:settings": _no_ids(_get()),
+    "staff:settings": _no_ids(
+        _get(
+            needs_one_of=frozenset(
+                {P.ROLES_MANAGE, P.STAFF_MANAGE, P.SETTINGS_MANAGE, P.EXPORTS_RUN}
+            )
+        )
+    ),
     # Customers and their accounts.
     "staff:customer_list": _no_ids(_get(P.CUSTOMERS_VIEW)),
     "staff:credit_account_list": _no_ids(_get(P.CUSTOMERS_VIEW)),
