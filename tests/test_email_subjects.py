@@ -1,4 +1,4 @@
-"""Email subjects are plain text: a shop called "Dupont & Fils" reads so, not "Dupont &amp; Fils"."""
+"""Email subjects are plain text: "Dupont & Fils" reads so, not "Dupont &amp; Fils"."""
 
 import pytest
 from django.core import mail
