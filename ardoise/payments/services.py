@@ -21,15 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ardoise.audit.services import record_event
 from ardoise.core.money import MoneyError, require_minor
-from ardoise.invoicing.errors import (
-    InvoiceVoid,
-    ModeNotAccepted,
-    NothingToDeduct,
-    PaymentTrackingDisabled,
-    SettlementAlreadyReversed,
-    SettlementChanged,
-)
-from ardoise.invoicing.models import Invoice, Settlement, SettlementStatus
+from ardoise.invoicing.models import Invoice
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import (
     IdempotencyConflict,
@@ -38,7 +30,15 @@ from ardoise.ledger.errors import (
     ReasonRequired,
 )
 from ardoise.ledger.models import Account, Allocation, Charge, ChargeStatus, Credit, CreditStatus
-from ardoise.payments.models import BuiltInMode, PaymentMode
+from ardoise.payments.errors import (
+    InvoiceVoid,
+    ModeNotAccepted,
+    NothingToDeduct,
+    PaymentTrackingDisabled,
+    SettlementAlreadyReversed,
+    SettlementChanged,
+)
+from ardoise.payments.models import BuiltInMode, PaymentMode, Settlement, SettlementStatus
 from ardoise.shops.models import Shop, User
 
 ACCOUNT = BuiltInMode.ACCOUNT.value
@@ -53,10 +53,6 @@ def install_built_in_modes(*, shop_id: int) -> list[PaymentMode]:
         if code not in existing
     ]
     return PaymentMode.objects.bulk_create(modes)
-
-
-def accepted_modes(shop_id: int) -> list[PaymentMode]:
-    return list(PaymentMode.objects.for_shop(shop_id).accepted())
 
 
 def add_payment_mode(*, shop_id: int, label: str, actor: User | None) -> PaymentMode:
@@ -323,17 +319,6 @@ def _release(settlement: Settlement, *, actor: User | None, idempotency_key: str
                 idempotency_key=f"{idempotency_key}:{credit_id}",
                 actor=actor,
             )
-
-
-def cell_state(invoice: Invoice, mode: str) -> tuple[int, int]:
-    """What the Payments page shows in one cell: the amount settled by `mode`, and its version
-    (the id of the latest active settlement, 0 when none) that a change must name."""
-    active = list(
-        Settlement.objects.filter(
-            invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE
-        ).values_list("pk", "amount")
-    )
-    return sum(amount for _, amount in active), max((pk for pk, _ in active), default=0)
 
 
 def set_settled_amount(

@@ -7,18 +7,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from ardoise.invoicing.models import (
-    Invoice,
-    Order,
-    OrderStatus,
-    Product,
-    Settlement,
-    SettlementStatus,
-)
+from ardoise.invoicing.models import Invoice, Order, OrderStatus, Product
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account, ChargeStatus, Credit, JournalEntry
 from ardoise.payments import services as payments
-from ardoise.payments.models import PaymentMode
+from ardoise.payments.models import PaymentMode, Settlement, SettlementStatus
 from ardoise.shops.models import Shop
 from tests.factories import key
 

@@ -3,15 +3,6 @@
 import pytest
 
 from ardoise.audit.models import AuditEvent
-from ardoise.invoicing.errors import (
-    InvoiceVoid,
-    ModeNotAccepted,
-    NothingToDeduct,
-    PaymentTrackingDisabled,
-    SettlementAlreadyReversed,
-    SettlementChanged,
-)
-from ardoise.invoicing.models import Settlement, SettlementStatus
 from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.errors import InvalidAmount
@@ -24,8 +15,17 @@ from ardoise.ledger.models import (
     JournalEntry,
     Posting,
 )
+from ardoise.payments import selectors
 from ardoise.payments import services as payments
-from ardoise.payments.models import PaymentMode
+from ardoise.payments.errors import (
+    InvoiceVoid,
+    ModeNotAccepted,
+    NothingToDeduct,
+    PaymentTrackingDisabled,
+    SettlementAlreadyReversed,
+    SettlementChanged,
+)
+from ardoise.payments.models import PaymentMode, Settlement, SettlementStatus
 from tests.factories import key, make_account, make_shop
 from tests.invoicing.builders import make_invoice
 
@@ -257,13 +257,13 @@ def test_a_cell_typed_twice_posts_once_and_a_change_is_a_reversal() -> None:
     first.refresh_from_db()
     account.refresh_from_db()
     assert first.status == SettlementStatus.REVERSED
-    assert (second.amount, payments.cell_state(invoice, "cash")) == (35_00, (35_00, second.pk))
+    assert (second.amount, selectors.cell_state(invoice, "cash")) == (35_00, (35_00, second.pk))
     assert account.balance == -25_00
     cleared = payments.set_settled_amount(
         invoice=invoice, mode="cash", amount=0, version=second.pk, actor=None, idempotency_key=key()
     )
     account.refresh_from_db()
-    assert (cleared, account.balance, payments.cell_state(invoice, "cash")) == (
+    assert (cleared, account.balance, selectors.cell_state(invoice, "cash")) == (
         None,
         -60_00,
         (0, 0),
