@@ -155,12 +155,14 @@ def _check_mode(shop: Shop, mode: str) -> None:
 
 
 def _lock(invoice: Invoice) -> Charge:
-    """Lock the account row, then the charge (the ledger's order); refuse a reversed invoice."""
+    """Lock the account row, then the charge (the ledger's order)."""
     Account.objects.select_for_update().get(pk=invoice.charge.account_id)
-    charge = Charge.objects.select_for_update().get(pk=invoice.charge_id)
+    return Charge.objects.select_for_update().get(pk=invoice.charge_id)
+
+
+def _refuse_void(charge: Charge) -> None:
     if charge.status == ChargeStatus.VOID:
         raise InvoiceVoid()
-    return charge
 
 
 def settle_invoice(
@@ -184,14 +186,20 @@ def settle_invoice(
     amount = _positive(amount)
     shop = Shop.objects.get(pk=invoice.shop_id)
     _check_mode(shop, mode)
+    # Composed (set_settled_amount, the demo), yet a savepoint, not savepoint=False: its
+    # refusals are raised after the lock, and a caller that goes on (a test) needs its own
+    # transaction intact.
     with transaction.atomic():
-        existing = Settlement.objects.filter(shop_id=shop.pk, idempotency_key=idempotency_key)
-        if existing.exists():
-            settlement = existing.get()
+        # Lock first, then read the key: two requests with one key cannot both miss it.
+        charge = _lock(invoice)
+        settlement = Settlement.objects.filter(
+            shop_id=shop.pk, idempotency_key=idempotency_key
+        ).first()
+        if settlement is not None:
             if (settlement.invoice_id, settlement.mode) != (invoice.pk, mode):
                 raise IdempotencyConflict()
             return settlement
-        charge = _lock(invoice)
+        _refuse_void(charge)
         credit: Credit | None = None
         sources: list[list[int]] = []
         if mode == ACCOUNT:
@@ -346,7 +354,7 @@ def set_settled_amount(
     shop = Shop.objects.get(pk=invoice.shop_id)
     _check_mode(shop, mode)
     with transaction.atomic():
-        _lock(invoice)
+        _refuse_void(_lock(invoice))
         active = list(
             Settlement.objects.select_for_update()
             .filter(invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE)

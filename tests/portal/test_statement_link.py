@@ -13,8 +13,8 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.models import ChargeStatus, Credit
 from ardoise.payments.models import Checkout, CheckoutStatus, ProviderEvent
+from ardoise.statements.issuing import issue_statement
 from ardoise.statements.links import create_payment_link
-from ardoise.statements.services import issue_statement
 from tests.factories import key, make_shop
 from tests.statements.support import account_with_charges, enable_online_payment
 
