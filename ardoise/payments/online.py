@@ -27,6 +27,7 @@ from ardoise.payments.providers import (
     ProviderError,
     get_provider,
 )
+from ardoise.shops.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +46,18 @@ def online_provider_for(shop_id: int) -> PaymentProvider | None:
     return get_provider(code) if code else None
 
 
-def set_online_provider(*, shop_id: int, provider: str, actor_id: int | None) -> None:
+def set_online_provider(*, shop_id: int, provider: str, actor: User | None) -> None:
     """Choose the provider of the shop's online payments ("" switches them off)."""
     if provider:
         get_provider(provider)
-    with transaction.atomic():
+    # savepoint=False: composed inside update_statement_settings's transaction.
+    with transaction.atomic(savepoint=False):
         OnlinePaymentSettings.objects.update_or_create(
             shop_id=shop_id, defaults={"provider": provider}
         )
         record_event(
             shop_id=shop_id,
-            actor_id=actor_id,
+            actor_id=actor.pk if actor else None,
             action="payments.online_provider.changed",
             data={"provider": provider},
         )
@@ -89,7 +91,8 @@ def start_checkout(
     if provider is None:
         raise OnlinePaymentUnavailable()
     try:
-        with transaction.atomic():
+        # durable: the row is committed before the provider is called, never inside a caller's.
+        with transaction.atomic(durable=True):
             checkout = Checkout.objects.create(
                 shop_id=account.shop_id,
                 account=account,
@@ -141,7 +144,8 @@ def receive_confirmation(
         provider=provider.code, provider_checkout_id=confirmation.provider_checkout_id
     ).first()
     try:
-        with transaction.atomic():
+        # durable: the raw event is committed first, on its own, before it is handled.
+        with transaction.atomic(durable=True):
             event = ProviderEvent.objects.create(
                 provider=provider.code,
                 event_id=confirmation.event_id,

@@ -61,7 +61,8 @@ def add_payment_mode(*, shop_id: int, label: str, actor: User | None) -> Payment
     code = re.sub(r"[^a-z0-9_]", "_", slugify(label).replace("-", "_"))[:24].strip("_")
     if not label or not code:
         raise InvalidPaymentMode()
-    with transaction.atomic():
+    # savepoint=False: composed (the demo adds a mode inside its transaction).
+    with transaction.atomic(savepoint=False):
         existing = set(PaymentMode.objects.filter(shop_id=shop_id).values_list("code", flat=True))
         base, number = code, 2
         while code in existing:
@@ -98,7 +99,8 @@ def update_invoice_settings(
     allowed_identity = {"legal_name", "siret", "vat_number", "address"}
     if set(identity) - allowed_identity:
         raise TypeError(f"unknown identity fields: {sorted(set(identity) - allowed_identity)}")
-    with transaction.atomic():
+    # durable: a view's use case, never inside another's transaction.
+    with transaction.atomic(durable=True):
         modes = list(PaymentMode.objects.select_for_update().filter(shop_id=shop.pk))
         codes = {mode.code for mode in modes}
         if not set(accepted) <= codes or default_payment_mode not in accepted:
@@ -186,10 +188,8 @@ def settle_invoice(
     amount = _positive(amount)
     shop = Shop.objects.get(pk=invoice.shop_id)
     _check_mode(shop, mode)
-    # Composed (set_settled_amount, the demo), yet a savepoint, not savepoint=False: its
-    # refusals are raised after the lock, and a caller that goes on (a test) needs its own
-    # transaction intact.
-    with transaction.atomic():
+    # savepoint=False: composed inside set_settled_amount's transaction (and the demo's).
+    with transaction.atomic(savepoint=False):
         # Lock first, then read the key: two requests with one key cannot both miss it.
         charge = _lock(invoice)
         settlement = Settlement.objects.filter(
@@ -281,7 +281,8 @@ def reverse_settlement(
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
-    with transaction.atomic():
+    # savepoint=False: composed inside set_settled_amount's transaction.
+    with transaction.atomic(savepoint=False):
         Account.objects.select_for_update().get(pk=settlement.invoice.charge.account_id)
         locked = Settlement.objects.select_for_update().get(pk=settlement.pk)
         if locked.status != SettlementStatus.ACTIVE:
@@ -353,7 +354,8 @@ def set_settled_amount(
         raise InvalidAmount()
     shop = Shop.objects.get(pk=invoice.shop_id)
     _check_mode(shop, mode)
-    with transaction.atomic():
+    # durable: a view's use case, never inside another's transaction.
+    with transaction.atomic(durable=True):
         _refuse_void(_lock(invoice))
         active = list(
             Settlement.objects.select_for_update()

@@ -181,9 +181,7 @@ def update_statement_settings(
         for name, value in fields.items():
             setattr(shop, name, value)
         shop.save(update_fields=list(fields) or None)
-        payments.set_online_provider(
-            shop_id=shop.pk, provider=provider, actor_id=actor.pk if actor else None
-        )
+        payments.set_online_provider(shop_id=shop.pk, provider=provider, actor=actor)
         record_event(
             shop_id=shop.pk,
             actor_id=actor.pk if actor else None,

@@ -112,6 +112,9 @@ def test_deducted_from_the_account_allocates_the_prepaid_credit() -> None:
     assert check_ledger().ok
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: no test one here,
+# as in a view.
+@pytest.mark.django_db(transaction=True)
 def test_reversing_a_settlement_puts_the_debt_back_and_shows_the_reversal() -> None:
     account = make_account(make_shop())
     invoice = make_invoice(account)
@@ -194,6 +197,9 @@ def test_a_mode_the_shop_does_not_accept_is_refused_and_writes_nothing() -> None
     assert _snapshot(account) == before
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: no test one here,
+# as in a view.
+@pytest.mark.django_db(transaction=True)
 def test_a_reversed_invoice_is_refused_and_writes_nothing() -> None:
     account = make_account(make_shop())
     invoice = make_invoice(account)
@@ -219,6 +225,9 @@ def test_tracking_off_refuses_settlement() -> None:
     assert _snapshot(account) == before
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: no test one here,
+# as in a view.
+@pytest.mark.django_db(transaction=True)
 def test_deducting_from_an_empty_account_is_refused_and_writes_nothing() -> None:
     account = make_account(make_shop())
     invoice = make_invoice(account)

@@ -98,6 +98,9 @@ def test_settling_with_an_over_payment_shows_the_credit_and_the_balance(
     assert 'id="customer-balance" class="amount positive">€20.00<' in page
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: no test one here,
+# as in a view.
+@pytest.mark.django_db(transaction=True)
 def test_a_refused_settlement_is_shown_next_to_the_amount_and_writes_nothing(
     owner_client: Client, shop: Shop, invoice: Invoice
 ) -> None:
