@@ -21,12 +21,8 @@ from ardoise.payments.models import (
     OnlinePaymentSettings,
     ProviderEvent,
 )
-from ardoise.payments.providers import (
-    InvalidConfirmation,
-    PaymentProvider,
-    ProviderError,
-    get_provider,
-)
+from ardoise.payments.providers.base import InvalidConfirmation, PaymentProvider, ProviderError
+from ardoise.payments.providers.registry import get_provider
 from ardoise.shops.models import User
 
 logger = logging.getLogger(__name__)

@@ -213,8 +213,3 @@ def test_a_link_opens_its_own_statement_only(english: Client) -> None:
 
     assert f"Statement No. {first.number}" in html
     assert f"Statement No. {second.number}" not in html
-
-
-def test_an_unknown_test_checkout_is_a_404(english: Client) -> None:
-    response = english.get(reverse("portal:test_checkout", kwargs={"checkout_id": "test_nope"}))
-    assert response.status_code == 404

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.money import MoneyError, to_decimal, to_minor
-from ardoise.payments.providers import provider_choices
+from ardoise.payments.providers.registry import provider_choices
 from ardoise.shops.models import Shop
 
 
