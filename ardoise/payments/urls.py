@@ -2,12 +2,11 @@
 
 from django.urls import path
 
-from ardoise.payments import webhooks
-from ardoise.payments.providers.test import views as test_provider
+from ardoise.payments import views
 
 app_name = "payments"
 
 urlpatterns = [
-    path("webhooks/<slug:provider>/", webhooks.provider_webhook, name="provider_webhook"),
-    path("test-provider/<str:checkout_id>/", test_provider.test_checkout, name="test_checkout"),
+    path("webhooks/<slug:provider>/", views.provider_webhook, name="provider_webhook"),
+    path("test-provider/<str:checkout_id>/", views.test_checkout, name="test_checkout"),
 ]

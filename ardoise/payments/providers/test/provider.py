@@ -1,6 +1,6 @@
 """The TEST payment provider: no money moves. For trying Ardoise and for its tests.
 
-Its "hosted checkout" is a local page (`payments:test_checkout`, `views.py` beside this module)
+Its "hosted checkout" is a local page (`payments:test_checkout`, in `payments/views.py`)
 with two buttons, Approve and Decline. Pressing one makes a confirmation signed with a key
 derived from SECRET_KEY, exactly as a real provider would post to our webhook, and hands it to
 `payments.online.receive_confirmation`.

@@ -1,19 +1,32 @@
-"""The TEST provider's hosted checkout page: Approve or Decline, no money moves.
+"""What providers and payers reach: the provider webhook, and the test provider's checkout page.
 
-It stands in for the page a real provider hosts on its own site, so it lives with its provider
-(and is routed by `payments.urls`), not with the shop's customer pages in `portal`. It is a 404
-when the test provider is off.
+Every webhook is verified and stored raw before it is handled (`online.receive_confirmation`).
+The test provider's page (Approve or Decline, no money moves) stands in for the page a real
+provider hosts on its own site, so it is routed here, not with the shop's customer pages in
+`portal`; it is a 404 when the test provider is off. Both sit under `/p/` (config/urls.py).
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ardoise.payments.models import Checkout, CheckoutStatus
 from ardoise.payments.online import receive_confirmation
-from ardoise.payments.providers.base import ProviderError
+from ardoise.payments.providers.base import InvalidConfirmation, ProviderError
 from ardoise.payments.providers.registry import get_provider
 from ardoise.payments.providers.test.provider import TestProvider
+
+
+@csrf_exempt
+@require_POST
+def provider_webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    """Confirmations posted by a provider: verified, stored raw, handled once."""
+    try:
+        receive_confirmation(provider_code=provider, body=request.body, headers=request.headers)
+    except (InvalidConfirmation, ProviderError):
+        return HttpResponse("invalid confirmation", status=400, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def _test_checkout(checkout_id: str) -> Checkout:
