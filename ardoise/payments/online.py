@@ -21,8 +21,9 @@ from ardoise.payments.models import (
     OnlinePaymentSettings,
     ProviderEvent,
 )
-from ardoise.payments.providers.base import InvalidConfirmation, PaymentProvider, ProviderError
+from ardoise.payments.providers.base import ProviderError
 from ardoise.payments.providers.registry import get_provider
+from ardoise.payments.selectors import live_checkout, online_provider_for
 from ardoise.shops.models import User
 
 logger = logging.getLogger(__name__)
@@ -30,16 +31,6 @@ logger = logging.getLogger(__name__)
 
 class OnlinePaymentUnavailable(Exception):
     """The shop takes no online payment, or the provider could not open a checkout."""
-
-
-def online_provider_for(shop_id: int) -> PaymentProvider | None:
-    """The shop's online payment provider, or None when it takes no online payment."""
-    code = (
-        OnlinePaymentSettings.objects.filter(shop_id=shop_id)
-        .values_list("provider", flat=True)
-        .first()
-    )
-    return get_provider(code) if code else None
 
 
 def set_online_provider(*, shop_id: int, provider: str, actor: User | None) -> None:
@@ -57,15 +48,6 @@ def set_online_provider(*, shop_id: int, provider: str, actor: User | None) -> N
             action="payments.online_provider.changed",
             data={"provider": provider},
         )
-
-
-def live_checkout(*, shop_id: int, reference: str) -> Checkout | None:
-    """The pending or approved checkout for `reference`, if any (there is at most one)."""
-    return (
-        Checkout.objects.filter(shop_id=shop_id, reference=reference)
-        .filter(status__in=[CheckoutStatus.PENDING, CheckoutStatus.APPROVED])
-        .first()
-    )
 
 
 def start_checkout(
@@ -248,10 +230,7 @@ def _record_checkout_payment(checkout: Checkout) -> None:
 
 
 __all__ = [
-    "InvalidConfirmation",
     "OnlinePaymentUnavailable",
-    "live_checkout",
-    "online_provider_for",
     "receive_confirmation",
     "set_online_provider",
     "start_checkout",

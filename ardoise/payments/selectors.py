@@ -1,4 +1,5 @@
-"""Reads of payment modes, settlements and the weekly Payments page, always scoped to a shop."""
+"""Reads of payment modes, settlements, the weekly Payments page and online checkouts, always
+scoped to a shop."""
 
 import datetime as dt
 from collections import defaultdict
@@ -6,7 +7,16 @@ from dataclasses import dataclass, field
 
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger.models import Credit, CreditKind, CreditStatus
-from ardoise.payments.models import PaymentMode, Settlement, SettlementStatus
+from ardoise.payments.models import (
+    Checkout,
+    CheckoutStatus,
+    OnlinePaymentSettings,
+    PaymentMode,
+    Settlement,
+    SettlementStatus,
+)
+from ardoise.payments.providers.base import PaymentProvider
+from ardoise.payments.providers.registry import get_provider
 
 
 def accepted_modes(shop_id: int) -> list[PaymentMode]:
@@ -166,3 +176,22 @@ def payments_week(shop_id: int, monday: dt.date, modes: list[str]) -> Week:
     )
     rows.sort(key=lambda row: (row.day, 0 if row.invoice else 1))
     return Week(monday=monday, modes=modes, rows=rows)
+
+
+def online_provider_for(shop_id: int) -> PaymentProvider | None:
+    """The shop's online payment provider, or None when it takes no online payment."""
+    code = (
+        OnlinePaymentSettings.objects.filter(shop_id=shop_id)
+        .values_list("provider", flat=True)
+        .first()
+    )
+    return get_provider(code) if code else None
+
+
+def live_checkout(*, shop_id: int, reference: str) -> Checkout | None:
+    """The pending or approved checkout for `reference`, if any (there is at most one)."""
+    return (
+        Checkout.objects.filter(shop_id=shop_id, reference=reference)
+        .filter(status__in=[CheckoutStatus.PENDING, CheckoutStatus.APPROVED])
+        .first()
+    )

@@ -12,7 +12,7 @@ from ardoise.customers.models import Customer
 from ardoise.ledger.models import Account, Allocation, Charge
 from ardoise.ledger.selectors import open_charges, unapplied_credits
 from ardoise.payments.models import Checkout, CheckoutStatus
-from ardoise.payments.online import live_checkout, online_provider_for
+from ardoise.payments.selectors import live_checkout, online_provider_for
 from ardoise.shops.models import Shop
 from ardoise.statements.models import (
     ItemStatus,
