@@ -190,7 +190,8 @@ def settle_invoice(
     _check_mode(shop, mode)
     # savepoint=False: composed inside set_settled_amount's transaction (and the demo's).
     with transaction.atomic(savepoint=False):
-        # Lock first, then read the key: two requests with one key cannot both miss it.
+        # Lock first, then read the key: two requests with one key on this invoice cannot both
+        # miss it (the unique key catches one on another invoice).
         charge = _lock(invoice)
         settlement = Settlement.objects.filter(
             shop_id=shop.pk, idempotency_key=idempotency_key
