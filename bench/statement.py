@@ -59,13 +59,13 @@ def main() -> None:
     from ardoise.customers.services import create_customer
     from ardoise.ledger import services as ledger
     from ardoise.shops.services import create_shop
+    from ardoise.statements.issuing import issue_statement
     from ardoise.statements.rendering import (
         draft_document,
         render_document_html,
         render_statement_pdf,
         statement_document,
     )
-    from ardoise.statements.services import issue_statement
 
     owner = get_user_model().objects.create_user("bench@example.com", "x")
     shop = create_shop(name="Bench", owner=owner, legal_name="SARL Bench", address="1 rue\n75001")

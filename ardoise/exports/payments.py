@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 from xlsxwriter.workbook import Workbook
 
 from ardoise.exports.xlsx import Column, Kind, SheetWriter, money_number
-from ardoise.invoicing.models import SettlementStatus
 from ardoise.ledger.models import Credit, CreditKind, CreditStatus
+from ardoise.payments.models import SettlementStatus
 
 CHUNK_SIZE = 5000
 FIELDS = (

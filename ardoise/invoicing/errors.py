@@ -1,5 +1,6 @@
-"""Refusals of invoicing and settlement. Like the ledger's, each carries a translated message
-and leaves nothing behind: it is raised inside the transaction, before or instead of any write.
+"""Refusals of invoicing (those of settlement are in `payments.errors`). Like the ledger's, each
+carries a translated message and leaves nothing behind: it is raised inside the transaction,
+before or instead of any write.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -20,33 +21,3 @@ class InvalidLine(LedgerError):
 class OrderNotOpen(LedgerError):
     code = "order_not_open"
     default_message = _("This order is already delivered or cancelled.")
-
-
-class InvoiceVoid(LedgerError):
-    code = "invoice_void"
-    default_message = _("This invoice was reversed: it can no longer be settled.")
-
-
-class ModeNotAccepted(LedgerError):
-    code = "mode_not_accepted"
-    default_message = _("This payment mode is not accepted by the shop.")
-
-
-class PaymentTrackingDisabled(LedgerError):
-    code = "payment_tracking_disabled"
-    default_message = _("Payment tracking is turned off in Settings → Invoices.")
-
-
-class NothingToDeduct(LedgerError):
-    code = "nothing_to_deduct"
-    default_message = _("The customer's account has no credit to deduct from.")
-
-
-class SettlementChanged(LedgerError):
-    code = "settlement_changed"
-    default_message = _("This amount was changed meanwhile. Reload the page and try again.")
-
-
-class SettlementAlreadyReversed(LedgerError):
-    code = "settlement_already_reversed"
-    default_message = _("This settlement has already been reversed.")

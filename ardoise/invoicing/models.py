@@ -1,4 +1,4 @@
-"""Invoicing: the catalogue, orders and their lines, invoices, and how each invoice was settled.
+"""Invoicing: the catalogue, orders and their lines, and invoices.
 
 An order is what a customer asks for. While it is not delivered it is not in the customer's
 account: no charge, no number. Delivering it issues the invoice (the next number of the shop's
@@ -12,10 +12,7 @@ rate is the sum of its lines, the VAT of a rate is rounded once from that total,
 total are stored and never re-derived. An issued invoice is never edited: it is refunded by credit
 notes (ledger) or its charge is reversed.
 
-A settlement records how an invoice was settled (by mode, or deducted from the account): its
-money lives in the ledger (a payment earmarked to the charge, or allocations of existing credits);
-the settlement row only says which ledger document it was and, once corrected, which reversal
-cancelled it.
+How an invoice was settled (`Settlement`) lives in `payments`, which records that money.
 """
 
 from decimal import Decimal
@@ -248,68 +245,3 @@ class Invoice(models.Model):
 
 def format_invoice_number(year: int, sequence: int) -> str:
     return f"{year}-{sequence:06d}"
-
-
-class SettlementStatus(models.TextChoices):
-    ACTIVE = "active", pgettext_lazy("settlement status", "Active")
-    REVERSED = "reversed", pgettext_lazy("settlement status", "Reversed")
-
-
-class Settlement(models.Model):
-    """How (part of) an invoice was settled: by a payment mode or deducted from the account.
-
-    `amount` is what the customer handed over (or what was deducted from their prepaid balance);
-    `applied_amount` is the part that settled this invoice when it was recorded; the difference
-    (an over-payment) raised the customer's balance as a credit ("avoir"). `credit` is the ledger
-    payment; for the account mode `sources` lists the credits that were allocated, as
-    `[[credit_id, amount], ...]`. Corrected only by a reversal, which the row then points at.
-    """
-
-    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="settlements")
-    mode = models.CharField(max_length=30)
-    amount = models.BigIntegerField()
-    applied_amount = models.BigIntegerField()
-    credit = models.OneToOneField(
-        "ledger.Credit", null=True, blank=True, on_delete=models.PROTECT, related_name="settlement"
-    )
-    sources = models.JSONField(default=list, blank=True)
-    received_on = models.DateField()
-    idempotency_key = models.CharField(max_length=120)
-    status = models.CharField(
-        max_length=12, choices=SettlementStatus.choices, default=SettlementStatus.ACTIVE
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    reversed_at = models.DateTimeField(null=True, blank=True)
-    reversal_reason = models.TextField(blank=True)
-    reversal_entry = models.OneToOneField(
-        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        db_table = "invoicing_settlement"
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "idempotency_key"], name="invoicing_settlement_unique_key"
-            ),
-            models.CheckConstraint(
-                condition=Q(amount__gt=0) & Q(applied_amount__gte=0),
-                name="invoicing_settlement_amounts",
-            ),
-        ]
-        indexes = [models.Index(fields=["invoice", "mode", "status"], name="settlement_cell")]
-
-    def __str__(self) -> str:
-        return f"{self.mode} {self.amount}"
-
-    @property
-    def overpayment(self) -> int:
-        return self.amount - self.applied_amount
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == SettlementStatus.ACTIVE

@@ -58,7 +58,8 @@ def create_product(
 ) -> Product:
     """A catalogue product; its price includes VAT and may have up to 4 decimals (per kg)."""
     fields = _product_fields(name, unit, unit_price, vat_rate)
-    with transaction.atomic():
+    # savepoint=False: composed (the demo builds its catalogue in one transaction).
+    with transaction.atomic(savepoint=False):
         product = Product.objects.create(shop_id=shop_id, **fields)
         record_event(
             shop_id=shop_id,
@@ -82,7 +83,8 @@ def update_product(
 ) -> Product:
     """Changing a product never changes an order: lines keep their own copy of price and VAT."""
     fields = _product_fields(name, unit, unit_price, vat_rate)
-    with transaction.atomic():
+    # durable: a view's use case, never inside another's transaction.
+    with transaction.atomic(durable=True):
         for field, value in fields.items():
             setattr(product, field, value)
         product.is_archived = is_archived
@@ -124,7 +126,8 @@ def create_order(
         raise InvalidLine() from error
     if totals.total <= 0:
         raise EmptyOrder()
-    with transaction.atomic():
+    # savepoint=False: composed (the demo); its refusals are raised before the transaction.
+    with transaction.atomic(savepoint=False):
         existing = Order.objects.filter(shop_id=account.shop_id, idempotency_key=idempotency_key)
         if existing.exists():
             return existing.get()
@@ -205,6 +208,8 @@ def deliver_order(
     """
     shop = Shop.objects.get(pk=order.shop_id)
     when = delivered_at or timezone.now()
+    # Composed (the demo), yet a savepoint, not savepoint=False: a caller may catch its refusal
+    # (the demo cancels an order over the credit limit) and go on in its own transaction.
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status == OrderStatus.DELIVERED and locked.delivery_key == idempotency_key:
@@ -270,7 +275,8 @@ def deliver_order(
 
 def cancel_order(*, order: Order, actor: User | None, reason: str = "") -> Order:
     """Cancel an order that is not delivered: nothing was posted, so nothing is to undo."""
-    with transaction.atomic():
+    # savepoint=False: composed (the demo cancels orders inside its transaction).
+    with transaction.atomic(savepoint=False):
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status != OrderStatus.OPEN:
             raise OrderNotOpen()

@@ -1,11 +1,19 @@
-"""Payment modes a shop accepts, and (later) online checkouts through providers.
+"""Payment modes a shop accepts, how each invoice was settled, and online checkouts.
 
 A payment mode is a code the ledger posts to (`mode:<code>` counter account). The built-in modes
 are created with every shop; a shop switches them on or off and adds its own ("Titres-restaurant",
 "Chèque cadeau"). The mode "account" means "deducted from the customer's account": no money moves,
 the invoice is settled from the prepaid balance.
+
+Settlement lives in `payments`, not `invoicing`, because settling an invoice records money (a
+payment or allocations through ledger services) by one of the modes this app owns. A settlement
+says how an invoice was settled (by mode, or deducted from the account): its money lives in the
+ledger (a payment earmarked to the charge, or allocations of existing credits); the row only says
+which ledger document it was and, once corrected, which reversal cancelled it. It keeps its
+table, `invoicing_settlement`, from before it moved here.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -54,6 +62,78 @@ class PaymentMode(models.Model):
         if self.is_built_in and self.code in BuiltInMode.values:
             return str(BuiltInMode(self.code).label)
         return self.custom_label or self.code
+
+
+# --- Settlement ---------------------------------------------------------------------------------
+
+
+class SettlementStatus(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("settlement status", "Active")
+    REVERSED = "reversed", pgettext_lazy("settlement status", "Reversed")
+
+
+class Settlement(models.Model):
+    """How (part of) an invoice was settled: by a payment mode or deducted from the account.
+
+    `amount` is what the customer handed over (or what was deducted from their prepaid balance);
+    `applied_amount` is the part that settled this invoice when it was recorded; the difference
+    (an over-payment) raised the customer's balance as a credit ("avoir"). `credit` is the ledger
+    payment; for the account mode `sources` lists the credits that were allocated, as
+    `[[credit_id, amount], ...]`. Corrected only by a reversal, which the row then points at.
+    """
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        on_delete=models.PROTECT,
+        related_name="settlements",
+    )
+    mode = models.CharField(max_length=30)
+    amount = models.BigIntegerField()
+    applied_amount = models.BigIntegerField()
+    credit = models.OneToOneField(
+        "ledger.Credit", null=True, blank=True, on_delete=models.PROTECT, related_name="settlement"
+    )
+    sources = models.JSONField(default=list, blank=True)
+    received_on = models.DateField()
+    idempotency_key = models.CharField(max_length=120)
+    status = models.CharField(
+        max_length=12, choices=SettlementStatus.choices, default=SettlementStatus.ACTIVE
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversal_reason = models.TextField(blank=True)
+    reversal_entry = models.OneToOneField(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "invoicing_settlement"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "idempotency_key"], name="invoicing_settlement_unique_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0) & models.Q(applied_amount__gte=0),
+                name="invoicing_settlement_amounts",
+            ),
+        ]
+        indexes = [models.Index(fields=["invoice", "mode", "status"], name="settlement_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.mode} {self.amount}"
+
+    @property
+    def overpayment(self) -> int:
+        return self.amount - self.applied_amount
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SettlementStatus.ACTIVE
 
 
 # --- Online payment -----------------------------------------------------------------------------

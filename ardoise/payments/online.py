@@ -21,12 +21,10 @@ from ardoise.payments.models import (
     OnlinePaymentSettings,
     ProviderEvent,
 )
-from ardoise.payments.providers import (
-    InvalidConfirmation,
-    PaymentProvider,
-    ProviderError,
-    get_provider,
-)
+from ardoise.payments.providers.base import ProviderError
+from ardoise.payments.providers.registry import get_provider
+from ardoise.payments.selectors import live_checkout, online_provider_for
+from ardoise.shops.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -35,39 +33,21 @@ class OnlinePaymentUnavailable(Exception):
     """The shop takes no online payment, or the provider could not open a checkout."""
 
 
-def online_provider_for(shop_id: int) -> PaymentProvider | None:
-    """The shop's online payment provider, or None when it takes no online payment."""
-    code = (
-        OnlinePaymentSettings.objects.filter(shop_id=shop_id)
-        .values_list("provider", flat=True)
-        .first()
-    )
-    return get_provider(code) if code else None
-
-
-def set_online_provider(*, shop_id: int, provider: str, actor_id: int | None) -> None:
+def set_online_provider(*, shop_id: int, provider: str, actor: User | None) -> None:
     """Choose the provider of the shop's online payments ("" switches them off)."""
     if provider:
         get_provider(provider)
-    with transaction.atomic():
+    # savepoint=False: composed inside update_statement_settings's transaction.
+    with transaction.atomic(savepoint=False):
         OnlinePaymentSettings.objects.update_or_create(
             shop_id=shop_id, defaults={"provider": provider}
         )
         record_event(
             shop_id=shop_id,
-            actor_id=actor_id,
+            actor_id=actor.pk if actor else None,
             action="payments.online_provider.changed",
             data={"provider": provider},
         )
-
-
-def live_checkout(*, shop_id: int, reference: str) -> Checkout | None:
-    """The pending or approved checkout for `reference`, if any (there is at most one)."""
-    return (
-        Checkout.objects.filter(shop_id=shop_id, reference=reference)
-        .filter(status__in=[CheckoutStatus.PENDING, CheckoutStatus.APPROVED])
-        .first()
-    )
 
 
 def start_checkout(
@@ -89,7 +69,8 @@ def start_checkout(
     if provider is None:
         raise OnlinePaymentUnavailable()
     try:
-        with transaction.atomic():
+        # durable: the row is committed before the provider is called, never inside a caller's.
+        with transaction.atomic(durable=True):
             checkout = Checkout.objects.create(
                 shop_id=account.shop_id,
                 account=account,
@@ -141,7 +122,8 @@ def receive_confirmation(
         provider=provider.code, provider_checkout_id=confirmation.provider_checkout_id
     ).first()
     try:
-        with transaction.atomic():
+        # durable: the raw event is committed first, on its own, before it is handled.
+        with transaction.atomic(durable=True):
             event = ProviderEvent.objects.create(
                 provider=provider.code,
                 event_id=confirmation.event_id,
@@ -248,10 +230,7 @@ def _record_checkout_payment(checkout: Checkout) -> None:
 
 
 __all__ = [
-    "InvalidConfirmation",
     "OnlinePaymentUnavailable",
-    "live_checkout",
-    "online_provider_for",
     "receive_confirmation",
     "set_online_provider",
     "start_checkout",

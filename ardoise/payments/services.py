@@ -21,15 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ardoise.audit.services import record_event
 from ardoise.core.money import MoneyError, require_minor
-from ardoise.invoicing.errors import (
-    InvoiceVoid,
-    ModeNotAccepted,
-    NothingToDeduct,
-    PaymentTrackingDisabled,
-    SettlementAlreadyReversed,
-    SettlementChanged,
-)
-from ardoise.invoicing.models import Invoice, Settlement, SettlementStatus
+from ardoise.invoicing.models import Invoice
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import (
     IdempotencyConflict,
@@ -38,7 +30,15 @@ from ardoise.ledger.errors import (
     ReasonRequired,
 )
 from ardoise.ledger.models import Account, Allocation, Charge, ChargeStatus, Credit, CreditStatus
-from ardoise.payments.models import BuiltInMode, PaymentMode
+from ardoise.payments.errors import (
+    InvoiceVoid,
+    ModeNotAccepted,
+    NothingToDeduct,
+    PaymentTrackingDisabled,
+    SettlementAlreadyReversed,
+    SettlementChanged,
+)
+from ardoise.payments.models import BuiltInMode, PaymentMode, Settlement, SettlementStatus
 from ardoise.shops.models import Shop, User
 
 ACCOUNT = BuiltInMode.ACCOUNT.value
@@ -55,17 +55,14 @@ def install_built_in_modes(*, shop_id: int) -> list[PaymentMode]:
     return PaymentMode.objects.bulk_create(modes)
 
 
-def accepted_modes(shop_id: int) -> list[PaymentMode]:
-    return list(PaymentMode.objects.for_shop(shop_id).accepted())
-
-
 def add_payment_mode(*, shop_id: int, label: str, actor: User | None) -> PaymentMode:
     """A shop's own mode ("Titres-restaurant"), accepted, after the others."""
     label = label.strip()[:60]
     code = re.sub(r"[^a-z0-9_]", "_", slugify(label).replace("-", "_"))[:24].strip("_")
     if not label or not code:
         raise InvalidPaymentMode()
-    with transaction.atomic():
+    # savepoint=False: composed (the demo adds a mode inside its transaction).
+    with transaction.atomic(savepoint=False):
         existing = set(PaymentMode.objects.filter(shop_id=shop_id).values_list("code", flat=True))
         base, number = code, 2
         while code in existing:
@@ -102,7 +99,8 @@ def update_invoice_settings(
     allowed_identity = {"legal_name", "siret", "vat_number", "address"}
     if set(identity) - allowed_identity:
         raise TypeError(f"unknown identity fields: {sorted(set(identity) - allowed_identity)}")
-    with transaction.atomic():
+    # durable: a view's use case, never inside another's transaction.
+    with transaction.atomic(durable=True):
         modes = list(PaymentMode.objects.select_for_update().filter(shop_id=shop.pk))
         codes = {mode.code for mode in modes}
         if not set(accepted) <= codes or default_payment_mode not in accepted:
@@ -159,12 +157,14 @@ def _check_mode(shop: Shop, mode: str) -> None:
 
 
 def _lock(invoice: Invoice) -> Charge:
-    """Lock the account row, then the charge (the ledger's order); refuse a reversed invoice."""
+    """Lock the account row, then the charge (the ledger's order)."""
     Account.objects.select_for_update().get(pk=invoice.charge.account_id)
-    charge = Charge.objects.select_for_update().get(pk=invoice.charge_id)
+    return Charge.objects.select_for_update().get(pk=invoice.charge_id)
+
+
+def _refuse_void(charge: Charge) -> None:
     if charge.status == ChargeStatus.VOID:
         raise InvoiceVoid()
-    return charge
 
 
 def settle_invoice(
@@ -188,14 +188,19 @@ def settle_invoice(
     amount = _positive(amount)
     shop = Shop.objects.get(pk=invoice.shop_id)
     _check_mode(shop, mode)
-    with transaction.atomic():
-        existing = Settlement.objects.filter(shop_id=shop.pk, idempotency_key=idempotency_key)
-        if existing.exists():
-            settlement = existing.get()
+    # savepoint=False: composed inside set_settled_amount's transaction (and the demo's).
+    with transaction.atomic(savepoint=False):
+        # Lock first, then read the key: two requests with one key on this invoice cannot both
+        # miss it (the unique key catches one on another invoice).
+        charge = _lock(invoice)
+        settlement = Settlement.objects.filter(
+            shop_id=shop.pk, idempotency_key=idempotency_key
+        ).first()
+        if settlement is not None:
             if (settlement.invoice_id, settlement.mode) != (invoice.pk, mode):
                 raise IdempotencyConflict()
             return settlement
-        charge = _lock(invoice)
+        _refuse_void(charge)
         credit: Credit | None = None
         sources: list[list[int]] = []
         if mode == ACCOUNT:
@@ -277,7 +282,8 @@ def reverse_settlement(
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
-    with transaction.atomic():
+    # savepoint=False: composed inside set_settled_amount's transaction.
+    with transaction.atomic(savepoint=False):
         Account.objects.select_for_update().get(pk=settlement.invoice.charge.account_id)
         locked = Settlement.objects.select_for_update().get(pk=settlement.pk)
         if locked.status != SettlementStatus.ACTIVE:
@@ -325,17 +331,6 @@ def _release(settlement: Settlement, *, actor: User | None, idempotency_key: str
             )
 
 
-def cell_state(invoice: Invoice, mode: str) -> tuple[int, int]:
-    """What the Payments page shows in one cell: the amount settled by `mode`, and its version
-    (the id of the latest active settlement, 0 when none) that a change must name."""
-    active = list(
-        Settlement.objects.filter(
-            invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE
-        ).values_list("pk", "amount")
-    )
-    return sum(amount for _, amount in active), max((pk for pk, _ in active), default=0)
-
-
 def set_settled_amount(
     *,
     invoice: Invoice,
@@ -360,8 +355,9 @@ def set_settled_amount(
         raise InvalidAmount()
     shop = Shop.objects.get(pk=invoice.shop_id)
     _check_mode(shop, mode)
-    with transaction.atomic():
-        _lock(invoice)
+    # durable: a view's use case, never inside another's transaction.
+    with transaction.atomic(durable=True):
+        _refuse_void(_lock(invoice))
         active = list(
             Settlement.objects.select_for_update()
             .filter(invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE)

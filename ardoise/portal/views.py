@@ -4,17 +4,13 @@ Every refusal is a page that says what happened (an invalid, expired or unknown 
 statement that cannot be paid online), never a 500, and changes nothing.
 """
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import override
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from ardoise.payments.models import Checkout, CheckoutStatus
-from ardoise.payments.online import receive_confirmation
-from ardoise.payments.providers import InvalidConfirmation, ProviderError, get_provider
-from ardoise.payments.providers.test.provider import TestProvider
+from ardoise.payments.models import CheckoutStatus
 from ardoise.statements.errors import InvalidLink, NotPayableOnline
 from ardoise.statements.links import resolve_payment_link
 from ardoise.statements.models import StatementLink
@@ -68,47 +64,3 @@ def statement_pay(request: HttpRequest, token: str) -> HttpResponse:
     if checkout.status != CheckoutStatus.PENDING or not checkout.redirect_url:
         return redirect(return_url)
     return redirect(checkout.redirect_url)
-
-
-def _test_checkout(checkout_id: str) -> Checkout:
-    try:
-        get_provider(TestProvider.code)
-    except ProviderError as error:
-        raise Http404("the test provider is off") from error
-    checkout = (
-        Checkout.objects.select_related("shop")
-        .filter(provider=TestProvider.code, provider_checkout_id=checkout_id)
-        .first()
-    )
-    if checkout is None:
-        raise Http404("no such checkout")
-    return checkout
-
-
-@require_http_methods(["GET", "POST"])
-def test_checkout(request: HttpRequest, checkout_id: str) -> HttpResponse:
-    """The TEST provider's hosted page: Approve or Decline, no money moves."""
-    checkout = _test_checkout(checkout_id)
-    if request.method == "POST" and checkout.status == CheckoutStatus.PENDING:
-        body, headers = TestProvider().make_confirmation(
-            provider_checkout_id=checkout_id,
-            approve=request.POST.get("decision") == "approve",
-            amount=checkout.amount,
-            currency=checkout.currency,
-        )
-        receive_confirmation(provider_code=TestProvider.code, body=body, headers=headers)
-        return redirect(checkout.return_url)
-    if request.method == "POST":
-        return redirect(checkout.return_url)
-    return render(request, "portal/test_checkout.html", {"checkout": checkout})
-
-
-@csrf_exempt
-@require_POST
-def provider_webhook(request: HttpRequest, provider: str) -> HttpResponse:
-    """Confirmations posted by a provider: verified, stored raw, handled once."""
-    try:
-        receive_confirmation(provider_code=provider, body=request.body, headers=request.headers)
-    except (InvalidConfirmation, ProviderError):
-        return HttpResponse("invalid confirmation", status=400, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")

@@ -13,8 +13,7 @@ from ardoise.ledger.models import Account
 from ardoise.shops.models import Shop
 from ardoise.statements.documents import StatementDocument, build_document
 from ardoise.statements.models import Statement
-from ardoise.statements.selectors import payment_state
-from ardoise.statements.services import snapshot_account
+from ardoise.statements.selectors import payment_state, snapshot_account
 
 
 def statement_document(

@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from ardoise.invoicing import services as invoicing
-from ardoise.invoicing.models import Invoice, Settlement
+from ardoise.invoicing.models import Invoice
+from ardoise.payments.models import Settlement
 from ardoise.shops.models import RoleKind, User
 from tests.factories import PASSWORD, make_account, make_member, make_shop, owner_of
 from tests.invoicing.builders import line, make_invoice

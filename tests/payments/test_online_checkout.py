@@ -12,7 +12,8 @@ from django.urls import reverse
 from ardoise.ledger.models import Credit
 from ardoise.payments.models import Checkout, CheckoutStatus, ProviderEvent
 from ardoise.payments.online import receive_confirmation, start_checkout
-from ardoise.payments.providers import InvalidConfirmation, ProviderError, get_provider
+from ardoise.payments.providers.base import InvalidConfirmation, ProviderError
+from ardoise.payments.providers.registry import get_provider
 from ardoise.payments.providers.test.provider import SIGNATURE_HEADER, TestProvider, sign
 from tests.factories import make_shop
 from tests.statements.support import account_with_charges, enable_online_payment
@@ -47,7 +48,7 @@ def _approval(checkout: Checkout, **changes: object) -> tuple[bytes, dict[str, s
 
 def _webhook(client: Client, body: bytes, headers: dict[str, str]):  # type: ignore[no-untyped-def]
     return client.post(
-        reverse("portal:provider_webhook", kwargs={"provider": "test"}),
+        reverse("payments:provider_webhook", kwargs={"provider": "test"}),
         data=body,
         content_type="application/json",
         headers=headers,
@@ -227,3 +228,11 @@ def test_two_tabs_starting_checkouts_at_once_share_one() -> None:
     assert errors == []
     assert len(set(started)) == 1
     assert Checkout.objects.filter(reference="statement:9").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_unknown_test_checkout_is_a_404() -> None:
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(
+        reverse("payments:test_checkout", kwargs={"checkout_id": "test_nope"})
+    )
+    assert response.status_code == 404

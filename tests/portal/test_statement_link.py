@@ -13,8 +13,8 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.models import ChargeStatus, Credit
 from ardoise.payments.models import Checkout, CheckoutStatus, ProviderEvent
+from ardoise.statements.issuing import issue_statement
 from ardoise.statements.links import create_payment_link
-from ardoise.statements.services import issue_statement
 from tests.factories import key, make_shop
 from tests.statements.support import account_with_charges, enable_online_payment
 from tests.support import database_snapshot
@@ -212,8 +212,3 @@ def test_a_link_opens_its_own_statement_only(english: Client) -> None:
 
     assert f"Statement No. {first.number}" in html
     assert f"Statement No. {second.number}" not in html
-
-
-def test_an_unknown_test_checkout_is_a_404(english: Client) -> None:
-    response = english.get(reverse("portal:test_checkout", kwargs={"checkout_id": "test_nope"}))
-    assert response.status_code == 404

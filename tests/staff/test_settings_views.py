@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ardoise.shops.models import Membership, Role, RoleKind, Shop, User
 from ardoise.shops.permissions import AREAS, Permission
-from ardoise.staff.tasks import send_invitation_task
+from ardoise.staff.settings.tasks import send_invitation_task
 from tests.factories import client_for, make_member, owner_of
 from tests.statements.support import run_worker
 
@@ -153,7 +153,7 @@ def test_member_list_and_invitation_email_sent_after_commit(
     assert (membership.role, membership.is_active) == (manager, True)
     task = DBTaskResult.objects.get()
     assert (task.task_path, task.args_kwargs["args"], task.status) == (
-        "ardoise.staff.tasks.send_invitation_task",
+        "ardoise.staff.settings.tasks.send_invitation_task",
         [membership.pk],
         "READY",
     )

@@ -137,7 +137,7 @@ def payment_path(text: str) -> str:
 
 
 def enable_online_payment(shop: Shop) -> None:
-    set_online_provider(shop_id=shop.pk, provider="test", actor_id=None)
+    set_online_provider(shop_id=shop.pk, provider="test", actor=None)
 
 
 def account_with_charges(

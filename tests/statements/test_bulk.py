@@ -8,7 +8,8 @@ import time_machine
 from django.utils import timezone
 
 from ardoise.ledger import services as ledger
-from ardoise.statements import services
+from ardoise.statements import delivery, services
+from ardoise.statements.delivery import process_statement_run
 from ardoise.statements.models import (
     ItemStatus,
     RunStatus,
@@ -17,7 +18,7 @@ from ardoise.statements.models import (
     StatementRunItem,
     StatementSend,
 )
-from ardoise.statements.services import process_statement_run, start_statement_run
+from ardoise.statements.services import start_statement_run
 from tests.factories import key, make_account, make_shop
 from tests.statements.support import account_with_charges, run_worker, smtp_server
 
@@ -127,7 +128,7 @@ def test_a_worker_killed_mid_run_resumes_without_sending_anyone_twice(
     shop = make_shop()
     _debtors(shop, 6)
     run = start_statement_run(shop=shop, minimum_debt=1, actor=None, idempotency_key=key())
-    real_deliver = services.deliver_statement_send
+    real_deliver = delivery.deliver_statement_send
     calls = {"n": 0}
 
     def deliver_then_die(*, send_id: int):  # type: ignore[no-untyped-def]
@@ -137,10 +138,10 @@ def test_a_worker_killed_mid_run_resumes_without_sending_anyone_twice(
         return real_deliver(send_id=send_id)
 
     with smtp_server() as sink:
-        monkeypatch.setattr(services, "deliver_statement_send", deliver_then_die)
+        monkeypatch.setattr(delivery, "deliver_statement_send", deliver_then_die)
         with pytest.raises(WorkerKilled):
             process_statement_run(run_id=run.pk)
-        monkeypatch.setattr(services, "deliver_statement_send", real_deliver)
+        monkeypatch.setattr(delivery, "deliver_statement_send", real_deliver)
         assert len(sink.messages) == 3
 
         # Run again at once: the interrupted item might still be in a live worker's hands.

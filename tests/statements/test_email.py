@@ -7,12 +7,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from ardoise.core.money import format_money
+from ardoise.statements.delivery import deliver_statement_send
+from ardoise.statements.issuing import issue_statement
 from ardoise.statements.models import SendStatus, StatementLink, StatementSend
-from ardoise.statements.services import (
-    deliver_statement_send,
-    issue_statement,
-    queue_statement_email,
-)
+from ardoise.statements.services import queue_statement_email
 from tests.factories import key, make_shop
 from tests.statements.support import (
     account_with_charges,

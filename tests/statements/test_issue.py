@@ -8,8 +8,9 @@ from django_tasks_db.models import DBTaskResult
 
 from ardoise.ledger import services as ledger
 from ardoise.statements.errors import InvalidEmail
+from ardoise.statements.issuing import issue_statement
 from ardoise.statements.models import LineKind, SendStatus, Statement, StatementSend
-from ardoise.statements.services import issue_statement, queue_statement_email
+from ardoise.statements.services import queue_statement_email
 from tests.factories import key, make_shop
 from tests.statements.support import account_with_charges
 

@@ -9,6 +9,7 @@ from django_tasks_db.models import DBTaskResult
 from ardoise.ledger.selectors import overview
 from ardoise.payments.models import OnlinePaymentSettings
 from ardoise.shops.models import Shop
+from ardoise.statements.issuing import issue_statement
 from ardoise.statements.models import (
     SendStatus,
     Statement,
@@ -16,7 +17,7 @@ from ardoise.statements.models import (
     StatementRunItem,
     StatementSend,
 )
-from ardoise.statements.services import issue_statement, queue_statement_email, start_statement_run
+from ardoise.statements.services import queue_statement_email, start_statement_run
 from tests.factories import client_for, key, make_shop, owner_of
 from tests.statements.support import account_with_charges, pdf_text, squash
 

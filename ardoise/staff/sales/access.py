@@ -2,7 +2,8 @@
 
 from django.http import Http404
 
-from ardoise.invoicing.models import Invoice, Order, Product, Settlement
+from ardoise.invoicing.models import Invoice, Order, Product
+from ardoise.payments.models import Settlement
 from ardoise.shops.models import Membership
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import require

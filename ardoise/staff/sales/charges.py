@@ -18,6 +18,7 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import LedgerError
 from ardoise.ledger.models import Allocation, Charge, ChargeStatus, Credit
 from ardoise.ledger.selectors import refund_minimum_to_account
+from ardoise.payments import selectors as payment_selectors
 from ardoise.payments import services as payments
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.models import Membership, Shop
@@ -41,7 +42,7 @@ def document_context(shop: Shop, charge: Charge) -> dict[str, Any]:
     invoice = selectors.invoice_for_charge(shop.pk, charge.pk)
     account = charge.account
     account.refresh_from_db(fields=["balance", "debt", "deposit"])
-    settlements = selectors.settlements_for_invoice(invoice) if invoice else []
+    settlements = payment_selectors.settlements_for_invoice(invoice) if invoice else []
     return {
         "charge": charge,
         "invoice": invoice,
@@ -60,7 +61,7 @@ def document_context(shop: Shop, charge: Charge) -> dict[str, Any]:
 
 def _settlement_form(membership: Membership, charge: Charge, data: Any = None) -> SettlementForm:
     shop = membership.shop
-    modes = payments.accepted_modes(shop.pk)
+    modes = payment_selectors.accepted_modes(shop.pk)
     amount = charge.open_amount or charge.total
     initial = {"mode": shop.default_payment_mode, "amount": amount or None}
     return SettlementForm(data, initial=initial, modes=modes)
@@ -200,7 +201,7 @@ def _refund_modes(membership: Membership) -> list[tuple[str, str]]:
     if membership.can(Permission.SALES_REFUND):
         modes += [
             (mode.code, mode.label)
-            for mode in payments.accepted_modes(membership.shop_id)
+            for mode in payment_selectors.accepted_modes(membership.shop_id)
             if mode.code != ACCOUNT
         ]
     return modes

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from ardoise.core.forms import new_key, parse_amount
 from ardoise.core.htmx import refresh_page
 from ardoise.core.money import MoneyError
-from ardoise.invoicing import selectors
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger.errors import LedgerError
+from ardoise.payments import selectors
 from ardoise.payments import services as payments
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
@@ -28,7 +28,7 @@ Errors = dict[tuple[int, str], str]
 
 def _week(request: MemberRequest, errors: Errors | None = None) -> dict:
     shop_id = request.membership.shop_id
-    modes = payments.accepted_modes(shop_id)
+    modes = selectors.accepted_modes(shop_id)
     value = request.GET.get("week") or request.POST.get("week") or ""
     monday = selectors.parse_week(value, timezone.localdate())
     week = selectors.payments_week(shop_id, monday, [mode.code for mode in modes])
@@ -91,7 +91,7 @@ def _invoices(request: MemberRequest, ids: list[str]) -> list[Invoice]:
 def payments_week(request: MemberRequest) -> HttpResponse:
     errors: Errors = {}
     if request.method == "POST":
-        modes = [mode.code for mode in payments.accepted_modes(request.membership.shop_id)]
+        modes = [mode.code for mode in selectors.accepted_modes(request.membership.shop_id)]
         for invoice in _invoices(request, request.POST.getlist("row")):
             _save_row(request, invoice, modes, errors)
         if not errors:
@@ -108,7 +108,7 @@ def payments_row(request: MemberRequest, invoice_id: int) -> HttpResponse:
     and errors, what is still owed, the totals), each swapped out of band by id: the inputs are
     never redrawn, so what the cashier is typing in the next cell is kept."""
     errors: Errors = {}
-    modes = [mode.code for mode in payments.accepted_modes(request.membership.shop_id)]
+    modes = [mode.code for mode in selectors.accepted_modes(request.membership.shop_id)]
     if request.POST.get("cell") in modes:
         # HTMX posts the whole form; only the cell that changed is saved, not one still typed.
         modes = [request.POST["cell"]]

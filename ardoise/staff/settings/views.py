@@ -20,7 +20,7 @@ from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required
 from ardoise.staff.settings.access import get_membership_for_member, get_role_for_member
 from ardoise.staff.settings.forms import InviteForm, MemberActiveForm, MemberRoleForm, RoleForm
-from ardoise.staff.tasks import send_invitation_task
+from ardoise.staff.settings.tasks import send_invitation_task
 
 
 @member_required(Permission.ROLES_MANAGE)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.forms import IdempotentForm, MoneyField, form_field
-from ardoise.payments.providers import provider_choices
+from ardoise.payments.providers.registry import provider_choices
 from ardoise.shops.models import Shop
 
 

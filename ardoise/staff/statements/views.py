@@ -22,13 +22,13 @@ from ardoise.staff.statements.forms import (
 )
 from ardoise.statements import selectors
 from ardoise.statements.errors import StatementError
+from ardoise.statements.issuing import issue_statement
 from ardoise.statements.rendering import (
     draft_document,
     render_statement_pdf,
     statement_document,
 )
 from ardoise.statements.services import (
-    issue_statement,
     queue_statement_email,
     resume_statement_run,
     start_statement_run,

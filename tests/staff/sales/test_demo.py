@@ -1,7 +1,8 @@
 import pytest
 
-from ardoise.invoicing.models import Invoice, Order, OrderStatus, Settlement
+from ardoise.invoicing.models import Invoice, Order, OrderStatus
 from ardoise.ledger.checks import check_ledger
+from ardoise.payments.models import Settlement
 from ardoise.staff.demo import build_demo
 
 pytestmark = pytest.mark.django_db

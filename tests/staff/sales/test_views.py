@@ -7,18 +7,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from ardoise.invoicing.models import (
-    Invoice,
-    Order,
-    OrderStatus,
-    Product,
-    Settlement,
-    SettlementStatus,
-)
+from ardoise.invoicing.models import Invoice, Order, OrderStatus, Product
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account, ChargeStatus, Credit
 from ardoise.payments import services as payments
-from ardoise.payments.models import PaymentMode
+from ardoise.payments.models import PaymentMode, Settlement, SettlementStatus
 from ardoise.shops.models import Shop
 from tests.factories import key
 from tests.support import database_snapshot
@@ -106,6 +99,9 @@ def test_settling_with_an_over_payment_shows_the_credit_and_the_balance(
     assert 'id="customer-balance" class="amount positive">€20.00<' in page
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: no test one here,
+# as in a view.
+@pytest.mark.django_db(transaction=True)
 def test_a_refused_settlement_is_shown_next_to_the_amount_and_writes_nothing(
     owner_client: Client, shop: Shop, invoice: Invoice
 ) -> None:

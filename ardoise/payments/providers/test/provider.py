@@ -1,8 +1,9 @@
 """The TEST payment provider: no money moves. For trying Ardoise and for its tests.
 
-Its "hosted checkout" is a local page (`portal:test_checkout`) with two buttons, Approve and
-Decline. Pressing one makes a confirmation signed with a key derived from SECRET_KEY, exactly as
-a real provider would post to our webhook, and hands it to `payments.online.receive_confirmation`.
+Its "hosted checkout" is a local page (`payments:test_checkout`, in `payments/views.py`)
+with two buttons, Approve and Decline. Pressing one makes a confirmation signed with a key
+derived from SECRET_KEY, exactly as a real provider would post to our webhook, and hands it to
+`payments.online.receive_confirmation`.
 Its state is the confirmations Ardoise has stored, so `fetch_status` reads them back.
 """
 
@@ -16,7 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from ardoise.payments.providers import CheckoutSession, Confirmation, InvalidConfirmation
+from ardoise.payments.providers.base import CheckoutSession, Confirmation, InvalidConfirmation
 
 SIGNATURE_HEADER = "X-Test-Provider-Signature"
 _SALT = "ardoise.payments.test-provider"
@@ -35,7 +36,7 @@ class TestProvider:
         self, *, amount: int, currency: str, reference: str, return_url: str
     ) -> CheckoutSession:
         checkout_id = "test_" + secrets.token_urlsafe(24)
-        path = reverse("portal:test_checkout", kwargs={"checkout_id": checkout_id})
+        path = reverse("payments:test_checkout", kwargs={"checkout_id": checkout_id})
         return CheckoutSession(provider_checkout_id=checkout_id, redirect_url=path)
 
     def make_confirmation(

@@ -2,15 +2,6 @@
 
 import pytest
 
-from ardoise.invoicing.errors import (
-    InvoiceVoid,
-    ModeNotAccepted,
-    NothingToDeduct,
-    PaymentTrackingDisabled,
-    SettlementAlreadyReversed,
-    SettlementChanged,
-)
-from ardoise.invoicing.models import Settlement, SettlementStatus
 from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.errors import InvalidAmount
@@ -19,8 +10,17 @@ from ardoise.ledger.models import (
     Credit,
     CreditStatus,
 )
+from ardoise.payments import selectors
 from ardoise.payments import services as payments
-from ardoise.payments.models import PaymentMode
+from ardoise.payments.errors import (
+    InvoiceVoid,
+    ModeNotAccepted,
+    NothingToDeduct,
+    PaymentTrackingDisabled,
+    SettlementAlreadyReversed,
+    SettlementChanged,
+)
+from ardoise.payments.models import PaymentMode, Settlement, SettlementStatus
 from tests.factories import key, make_account, make_shop
 from tests.invoicing.builders import make_invoice
 from tests.support import database_snapshot
@@ -92,6 +92,9 @@ def test_deducted_from_the_account_allocates_the_prepaid_credit() -> None:
     assert check_ledger().problems == []
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: no test one here,
+# as in a view.
+@pytest.mark.django_db(transaction=True)
 def test_reversing_a_settlement_puts_the_debt_back_and_shows_the_reversal() -> None:
     account = make_account(make_shop())
     invoice = make_invoice(account)
@@ -174,6 +177,9 @@ def test_a_mode_the_shop_does_not_accept_is_refused_and_writes_nothing() -> None
     assert database_snapshot() == before
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: no test one here,
+# as in a view.
+@pytest.mark.django_db(transaction=True)
 def test_a_reversed_invoice_is_refused_and_writes_nothing() -> None:
     account = make_account(make_shop())
     invoice = make_invoice(account)
@@ -199,6 +205,9 @@ def test_tracking_off_refuses_settlement() -> None:
     assert database_snapshot() == before
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: no test one here,
+# as in a view.
+@pytest.mark.django_db(transaction=True)
 def test_deducting_from_an_empty_account_is_refused_and_writes_nothing() -> None:
     account = make_account(make_shop())
     invoice = make_invoice(account)
@@ -237,13 +246,13 @@ def test_a_cell_typed_twice_posts_once_and_a_change_is_a_reversal() -> None:
     first.refresh_from_db()
     account.refresh_from_db()
     assert first.status == SettlementStatus.REVERSED
-    assert (second.amount, payments.cell_state(invoice, "cash")) == (35_00, (35_00, second.pk))
+    assert (second.amount, selectors.cell_state(invoice, "cash")) == (35_00, (35_00, second.pk))
     assert account.balance == -25_00
     cleared = payments.set_settled_amount(
         invoice=invoice, mode="cash", amount=0, version=second.pk, actor=None, idempotency_key=key()
     )
     account.refresh_from_db()
-    assert (cleared, account.balance, payments.cell_state(invoice, "cash")) == (
+    assert (cleared, account.balance, selectors.cell_state(invoice, "cash")) == (
         None,
         -60_00,
         (0, 0),

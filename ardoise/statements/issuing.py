@@ -1,0 +1,100 @@
+"""Issuing a statement and logging a send: the writes that both the use cases people start
+(`statements.services`) and the worker (`statements.delivery`, for bulk runs) make.
+
+They live apart from `services` so that the worker can issue without importing the module that
+enqueues the worker's tasks: services -> tasks -> delivery -> issuing, never back.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from ardoise.audit.services import record_event
+from ardoise.customers.models import Customer
+from ardoise.ledger.models import Account
+from ardoise.shops.models import User
+from ardoise.statements.models import Statement, StatementCounter, StatementLine, StatementSend
+from ardoise.statements.selectors import snapshot_account
+
+
+def _next_number(shop_id: int) -> int:
+    """Gap-free: the counter row changes in the statement's transaction and is locked till then."""
+    if not StatementCounter.objects.filter(shop_id=shop_id).update(
+        last_number=F("last_number") + 1
+    ):
+        StatementCounter.objects.get_or_create(shop_id=shop_id)
+        StatementCounter.objects.filter(shop_id=shop_id).update(last_number=F("last_number") + 1)
+    return StatementCounter.objects.get(shop_id=shop_id).last_number
+
+
+def issue_statement(*, account: Account, actor: User | None, idempotency_key: str) -> Statement:
+    """Store a numbered snapshot of everything the account owes and holds, now.
+
+    Locks the account row first (every ledger write does too), so the lines, totals and
+    balance are one consistent moment; then the shop's counter row, so numbers are gap-free
+    and unique per shop. The same key returns the first statement.
+    """
+    existing = Statement.objects.filter(shop_id=account.shop_id, idempotency_key=idempotency_key)
+    try:
+        # durable: a use case of its own (a view, or the worker per bulk item), never composed.
+        with transaction.atomic(durable=True):
+            # Lock first, then look for the key: the check and the write see one moment.
+            locked = Account.objects.select_for_update().get(pk=account.pk)
+            found = existing.first()
+            if found is not None:
+                return found
+            customer = Customer.objects.get(pk=locked.customer_id)
+            statement, lines = snapshot_account(account=locked, customer=customer)
+            statement.number = _next_number(account.shop_id)
+            statement.created_by = actor
+            statement.idempotency_key = idempotency_key
+            statement.save()
+            StatementLine.objects.bulk_create(lines, batch_size=500)
+            record_event(
+                shop_id=account.shop_id,
+                actor_id=actor.pk if actor else None,
+                action="statements.statement.issued",
+                target=statement,
+                data={
+                    "number": statement.number,
+                    "amount_due": statement.amount_due,
+                    "lines": len(lines),
+                },
+            )
+    except IntegrityError:
+        # The same key, issued at the same moment by another request: it won, take its result.
+        found = existing.first()
+        if found is None:
+            raise
+        return found
+    return statement
+
+
+def record_send(
+    *, statement: Statement, email: str, actor: User | None, idempotency_key: str
+) -> tuple[StatementSend, bool]:
+    """Log a send of `statement` to `email` as "queued"; the same key returns the first send.
+
+    Returns the send and whether this call created it. Composed: inside `queue_statement_email`'s
+    transaction, and alone in the worker for a bulk item.
+    """
+    # savepoint=False: it joins the caller's transaction when composed, and is one on its own.
+    with transaction.atomic(savepoint=False):
+        send, created = StatementSend.objects.get_or_create(
+            shop_id=statement.shop_id,
+            idempotency_key=idempotency_key,
+            defaults={
+                "statement": statement,
+                "customer_id": statement.customer_id,
+                "email": email,
+                "actor": actor,
+            },
+        )
+        if created:
+            record_event(
+                shop_id=statement.shop_id,
+                actor_id=actor.pk if actor else None,
+                action="statements.statement.queued",
+                target=send,
+                data={"statement": statement.pk, "email": email},
+            )
+        return send, created
