@@ -5,7 +5,8 @@ from django.core import mail
 
 from ardoise.shops.models import Membership, RoleKind
 from ardoise.staff.settings.tasks import send_invitation_task
-from ardoise.statements.services import issue_statement, queue_statement_email
+from ardoise.statements.issuing import issue_statement
+from ardoise.statements.services import queue_statement_email
 from tests.factories import key, make_member, make_shop
 from tests.statements.support import account_with_charges, run_worker
 

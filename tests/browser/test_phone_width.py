@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Shop
-from ardoise.statements import services as statements
+from ardoise.statements import issuing as statements
 from ardoise.statements.links import create_payment_link
 from tests.browser.test_back_office import sign_in
 from tests.factories import key, make_account, make_shop, owner_of

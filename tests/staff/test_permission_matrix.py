@@ -26,8 +26,9 @@ from ardoise.ledger.models import Account
 from ardoise.payments import services as payments
 from ardoise.shops.models import Membership, Role, RoleKind, Shop, User
 from ardoise.shops.permissions import BUILT_IN_ROLES, Permission
+from ardoise.statements.issuing import issue_statement
 from ardoise.statements.models import Statement, StatementRun
-from ardoise.statements.services import issue_statement, start_statement_run
+from ardoise.statements.services import start_statement_run
 from tests.factories import client_for, key, make_account, make_member, make_shop, owner_of
 from tests.invoicing.builders import line, make_invoice, make_order
 from tests.support import database_snapshot, nothing_written
