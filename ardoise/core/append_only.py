@@ -95,3 +95,25 @@ def make_append_only(*tables: str) -> migrations.RunPython:
             _drop(table, schema_editor)
 
     return migrations.RunPython(forward, backward, elidable=False)
+
+
+def reinstall_append_only(*tables: str, when: str = "forward") -> migrations.RunPython:
+    """Put the refusal back on tables a migration rebuilt.
+
+    SQLite alters a table (a new constraint, say) by building a new one and dropping the old,
+    and the old table's triggers go with it. A migration that alters an append-only table on
+    SQLite ends with `reinstall_append_only(...)` and starts with
+    `reinstall_append_only(..., when="backward")`, so the refusal holds in both directions.
+    """
+
+    def reinstall(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        for table in tables:
+            _drop(table, schema_editor)
+            _create(table, schema_editor)
+
+    def nothing(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        return None
+
+    if when == "forward":
+        return migrations.RunPython(reinstall, nothing, elidable=False)
+    return migrations.RunPython(nothing, reinstall, elidable=False)

@@ -19,11 +19,10 @@ from django import forms
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.core.money import DEFAULT_CURRENCY, MoneyError, to_decimal, to_minor
+from ardoise.core.money import DEFAULT_CURRENCY, MAX_AMOUNT, MoneyError, to_decimal, to_minor
 
-# The largest amount one field takes (10^13 minor units: 100 billion euros, far above any sale),
-# and small enough that a billion of them still fit BigIntegerField (2^63 ≈ 9.2 * 10^18).
-MAX_MINOR = 10**13
+# The largest amount one field takes: the ledger's bound (core/money.py).
+MAX_MINOR = MAX_AMOUNT
 # The longest amount a person types (`10 000 000 000,00 €` fits).
 MAX_AMOUNT_LENGTH = 20
 # An idempotency key from a form: `new_key` makes 32 characters; the services derive longer keys

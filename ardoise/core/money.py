@@ -13,6 +13,14 @@ from django.utils.translation import get_language, to_locale
 
 DEFAULT_CURRENCY = "EUR"
 
+# Bounds on every stored amount, so that no sum the ledger makes can overflow a 64-bit integer
+# (2^63 - 1 ≈ 9.2 * 10^18). One amount (a sale, a payment, a limit) is below MAX_AMOUNT minor
+# units (10^13: 100 billion euros); Debt, Deposit and so the balance stay within MAX_BALANCE
+# (10^17), which leaves a factor of 90 to the integer's end for any sum of them. The forms refuse
+# more, the ledger's services refuse more, and CHECK constraints on both databases refuse more.
+MAX_AMOUNT = 10**13
+MAX_BALANCE = 10**17
+
 
 class MoneyError(ValueError):
     """An amount that cannot be taken as money (a float, not a number, too precise)."""

@@ -23,6 +23,16 @@ class InvalidAmount(LedgerError):
     default_message = _("The amount must be greater than zero.")
 
 
+class AmountTooLarge(LedgerError):
+    code = "amount_too_large"
+    default_message = _("This amount is too large.")
+
+
+class BalanceOutOfRange(LedgerError):
+    code = "balance_out_of_range"
+    default_message = _("This would take the account's figures beyond what Ardoise can hold.")
+
+
 class AccountAlreadyOpen(LedgerError):
     code = "account_already_open"
     default_message = _("This customer already has an account in this currency.")

@@ -27,8 +27,23 @@ or `select_for_update`), so all work on one account is serialised on both databa
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from ardoise.core.money import MAX_AMOUNT, MAX_BALANCE
+
+
+def within_bounds(field: str, bound: int, *, signed: bool = False) -> Q:
+    """`field` is below `bound` (in absolute value when `signed`) and a whole number.
+
+    The whole-number half means something on SQLite only, where a column of integer affinity
+    would keep a REAL such as 12.5; PostgreSQL's bigint cannot hold one anyway.
+    """
+    whole = Q(**{field: Cast(F(field), models.BigIntegerField())})
+    if signed:
+        return Q(**{f"{field}__gt": -bound, f"{field}__lt": bound}) & whole
+    return Q(**{f"{field}__lt": bound}) & whole
 
 
 class Account(models.Model):
@@ -47,6 +62,16 @@ class Account(models.Model):
     class Meta:
         db_table = "ledger_account"
         constraints = [
+            models.CheckConstraint(
+                condition=within_bounds("debt", MAX_BALANCE)
+                & within_bounds("deposit", MAX_BALANCE)
+                & within_bounds("balance", MAX_BALANCE, signed=True),
+                name="ledger_account_figures_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | within_bounds("credit_limit", MAX_AMOUNT),
+                name="ledger_account_limit_bounded",
+            ),
             models.UniqueConstraint(
                 fields=["shop", "customer", "currency"], name="ledger_account_one_per_currency"
             ),
@@ -138,6 +163,14 @@ class Posting(models.Model):
         db_table = "ledger_posting"
         constraints = [
             models.CheckConstraint(
+                condition=within_bounds("amount", MAX_AMOUNT, signed=True)
+                & (
+                    Q(balance_after__isnull=True)
+                    | within_bounds("balance_after", MAX_BALANCE, signed=True)
+                ),
+                name="ledger_posting_bounded",
+            ),
+            models.CheckConstraint(
                 condition=(
                     Q(account__isnull=False, counter="", balance_after__isnull=False)
                     | (Q(account__isnull=True, balance_after__isnull=True) & ~Q(counter=""))
@@ -194,6 +227,13 @@ class Charge(models.Model):
         db_table = "ledger_charge"
         ordering = ["issued_on", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=within_bounds("total", MAX_AMOUNT)
+                & within_bounds("open_amount", MAX_AMOUNT)
+                & within_bounds("net_amount", MAX_AMOUNT, signed=True)
+                & within_bounds("vat_amount", MAX_AMOUNT, signed=True),
+                name="ledger_charge_bounded",
+            ),
             models.CheckConstraint(condition=Q(total__gt=0), name="ledger_charge_total_positive"),
             models.CheckConstraint(
                 condition=Q(total=F("net_amount") + F("vat_amount")), name="ledger_charge_totals"
@@ -275,6 +315,11 @@ class Credit(models.Model):
         ordering = ["received_on", "id"]
         constraints = [
             models.CheckConstraint(
+                condition=within_bounds("amount", MAX_AMOUNT)
+                & within_bounds("unapplied_amount", MAX_AMOUNT),
+                name="ledger_credit_bounded",
+            ),
+            models.CheckConstraint(
                 condition=(
                     Q(amount__gte=0, payout_amount__gte=0)
                     & (Q(amount__gt=0) | Q(payout_amount__gt=0))
@@ -317,6 +362,10 @@ class Allocation(models.Model):
     class Meta:
         db_table = "ledger_allocation"
         constraints = [
+            models.CheckConstraint(
+                condition=within_bounds("amount", MAX_AMOUNT, signed=True),
+                name="ledger_allocation_bounded",
+            ),
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_allocation_not_zero"),
         ]
 

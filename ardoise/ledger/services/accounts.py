@@ -5,7 +5,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from ardoise.audit.services import record_event
-from ardoise.core.money import MoneyError, require_minor
+from ardoise.core.money import MAX_AMOUNT, MoneyError, require_minor
 from ardoise.customers.models import Customer
 from ardoise.customers.services import create_customer
 from ardoise.ledger.errors import AccountAlreadyOpen, IdempotencyConflict, InvalidCreditLimit
@@ -96,7 +96,7 @@ def _limit(value: object) -> int:
         limit = require_minor(value, name="credit_limit")
     except MoneyError as error:
         raise InvalidCreditLimit() from error
-    if limit < 0:
+    if limit < 0 or limit >= MAX_AMOUNT:
         raise InvalidCreditLimit()
     return limit
 

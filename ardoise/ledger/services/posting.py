@@ -16,11 +16,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from ardoise.core.money import MoneyError, require_minor
-from ardoise.ledger.errors import InvalidAmount, InvalidDate, InvalidPaymentMode, ReasonRequired
+from ardoise.core.money import MAX_AMOUNT, MoneyError, require_minor
+from ardoise.ledger.errors import (
+    AmountTooLarge,
+    BalanceOutOfRange,
+    InvalidAmount,
+    InvalidDate,
+    InvalidPaymentMode,
+    ReasonRequired,
+)
 from ardoise.ledger.models import (
     Account,
     Charge,
@@ -186,10 +193,15 @@ def move(account_id: int, *, debt: int = 0, deposit: int = 0, guard: bool = Fals
     the account's Debt and Deposit (which tell whether there is anything to allocate).
     """
     delta = deposit - debt
-    if guard:
-        row = execute(MOVE_GUARDED, [delta, debt, deposit, account_id, delta])
-    else:
-        row = execute(MOVE, [delta, debt, deposit, account_id])
+    try:
+        if guard:
+            row = execute(MOVE_GUARDED, [delta, debt, deposit, account_id, delta])
+        else:
+            row = execute(MOVE, [delta, debt, deposit, account_id])
+    except IntegrityError as error:
+        # The CHECK constraints bound Debt and Deposit (core/money.py MAX_BALANCE): a balance
+        # that would leave them is refused, never overflowed. The use case's transaction ends.
+        raise BalanceOutOfRange() from error
     return Moved(*row) if row else None
 
 
@@ -260,6 +272,8 @@ def positive_amount(value: object, *, name: str = "amount", allow_zero: bool = F
         raise InvalidAmount() from error
     if amount < 0 or (amount == 0 and not allow_zero):
         raise InvalidAmount()
+    if amount >= MAX_AMOUNT:
+        raise AmountTooLarge()
     return amount
 
 
