@@ -1,86 +1,77 @@
-"""Payments received, as XLSX: a row per payment, read in chunks, written in constant memory."""
+"""Payments received, as XLSX: a row per movement of money on the day it came in (refunds paid
+out negative), deductions from the account in a column of their own that the total leaves out.
 
-from django.db.models import Q, QuerySet
+The rows are those of the Payments page's checked rows, read from the same selector
+(`payments.selectors.money_received`), so the workbook and the page agree to the cent."""
+
+from collections.abc import Iterable, Iterator
+
 from django.utils.translation import gettext as _
 from xlsxwriter.workbook import Workbook
 
 from ardoise.exports.xlsx import Column, Kind, SheetWriter, money_number
-from ardoise.ledger.models import Credit, CreditKind, CreditStatus
-from ardoise.payments.models import SettlementStatus
-
-CHUNK_SIZE = 5000
-FIELDS = (
-    "received_on",
-    "account__customer__name",
-    "settlement__invoice__number",
-    "mode",
-    "reference",
-    "amount",
-)
+from ardoise.payments.selectors import Receipt, ReceiptKind
 
 
-def payments_received(shop_id: int) -> QuerySet[Credit]:
-    """Money received from customers (payments and top-ups) that was not reversed."""
-    return Credit.objects.filter(
-        shop_id=shop_id,
-        kind__in=[CreditKind.PAYMENT, CreditKind.TOP_UP],
-        status=CreditStatus.ACTIVE,
-    )
-
-
-def selected_payments(
-    shop_id: int, *, invoice_ids: list[int], credit_ids: list[int]
-) -> QuerySet[Credit]:
-    """What the Payments page's checked rows received: the active settlements of the checked
-    invoices, and the checked payments."""
-    return payments_received(shop_id).filter(
-        Q(pk__in=credit_ids)
-        | Q(
-            settlement__invoice_id__in=invoice_ids,
-            settlement__status=SettlementStatus.ACTIVE,
-        )
-    )
+def selected_receipts(
+    receipts: Iterable[Receipt], *, invoice_ids: Iterable[int], credit_ids: Iterable[int]
+) -> Iterator[Receipt]:
+    """What the Payments page's checked rows received: on a checked invoice's row, what came in
+    for it (and what was deducted from the account for it); a checked movement of its own."""
+    invoices, credits = set(invoice_ids), set(credit_ids)
+    for receipt in receipts:
+        if (
+            receipt.invoice_id in invoices
+            if receipt.on_invoice_row
+            else receipt.credit_id in credits
+        ):
+            yield receipt
 
 
 def _columns() -> list[Column]:
     return [
         Column(_("Received on"), Kind.DATE, 12),
+        Column(_("Kind"), Kind.TEXT, 18),
         Column(_("Customer"), Kind.TEXT, 32),
         Column(_("Invoice"), Kind.TEXT, 14),
         Column(_("Payment mode"), Kind.TEXT, 18),
         Column(_("Reference"), Kind.TEXT, 26),
-        Column(_("Amount"), Kind.MONEY, 14),
+        Column(_("Amount received"), Kind.MONEY, 16),
+        Column(_("Deducted from the account"), Kind.MONEY, 16),
     ]
 
 
 def write_payments(
     workbook: Workbook,
-    credits: QuerySet[Credit],
+    receipts: Iterable[Receipt],
     *,
     labels: dict[str, str],
     currency: str = "EUR",
-    chunk_size: int = CHUNK_SIZE,
 ) -> int:
-    """One sheet, a row per payment (oldest first) and a total; returns the number of rows."""
+    """One sheet, a row per movement (oldest first) and a total; returns the number of rows.
+    `receipts` may be a stream (`payments.selectors.receipts`): rows are written as they come."""
     sheet = SheetWriter(workbook, _("Payments received"), _columns(), currency=currency)
-    # The hot loop of large exports: typed writes called directly, one row per payment.
+    # The hot loop of large exports: typed writes called directly, one row per movement.
     date_format, money = sheet.formats[Kind.DATE], sheet.formats[Kind.MONEY]
     write_date, write_text = sheet.sheet.write_datetime, sheet.sheet.write_string
     write_number = sheet.sheet.write_number
-    query = credits.order_by("received_on", "id").values_list(*FIELDS)
-    total, row = 0, 0
-    for row, (received_on, name, number, mode, reference, amount) in enumerate(
-        query.iterator(chunk_size=chunk_size), start=1
-    ):
-        write_date(row, 0, received_on, date_format)
-        write_text(row, 1, name)
-        if number:
-            write_text(row, 2, number)
-        write_text(row, 3, labels.get(mode, mode))
-        if reference:
-            write_text(row, 4, reference)
-        write_number(row, 5, money_number(amount, currency), money)
-        total += amount
+    kinds = {kind: str(label) for kind, label in ReceiptKind.LABELS.items()}
+    received = deducted = row = 0
+    for row, receipt in enumerate(receipts, start=1):
+        write_date(row, 0, receipt.day, date_format)
+        write_text(row, 1, kinds[receipt.kind])
+        write_text(row, 2, receipt.customer_name)
+        if receipt.invoice_number:
+            write_text(row, 3, receipt.invoice_number)
+        if receipt.reference and receipt.reference != receipt.invoice_number:
+            write_text(row, 5, receipt.reference)
+        if receipt.is_money:
+            write_text(row, 4, labels.get(receipt.mode, receipt.mode))
+            write_number(row, 6, money_number(receipt.amount, currency), money)
+            received += receipt.amount
+        else:
+            write_number(row, 7, money_number(receipt.amount, currency), money)
+            deducted += receipt.amount
     sheet.row = row + 1
-    sheet.total_row(_("Total"), {5: total})
+    sheet.total_row(_("Total received"), {6: received, 7: deducted})
     return row

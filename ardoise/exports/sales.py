@@ -1,86 +1,42 @@
-"""Sales by payment mode over a date range, as XLSX: a sheet of totals per mode, a sheet of detail.
+"""Sales by payment mode over a date range, as XLSX: the money that came in, by mode.
 
-What settled each invoice is read from the ledger's allocations ("lettrage"): a payment counts for
-its mode (cash, cheque, card, transfer, the shop's own...), a prepaid credit (top-up, adjustment)
-counts as "deducted from the account", a credit note as "credit note", and what is still open as
-"not settled". So, for every invoice, the columns add up to its total. Reversed invoices are left
-out. Invoices are read in chunks of ids, with their allocations for that chunk only.
+Read from `payments.selectors.money_received`, the one reading of the Payments page and the
+Account tab, so the three agree: money counts on the day it was received (a payment today on an
+invoice of last month is in today's figures), a refund paid out is negative in its mode, and a
+deduction from the prepaid balance is shown in its own line and column but left out of the total
+received (that money was counted when it was paid in). A sheet of totals by mode, a sheet with a
+row per movement.
 """
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 from xlsxwriter.workbook import Workbook
 
 from ardoise.exports.xlsx import Column, Kind, SheetWriter
-from ardoise.invoicing.models import Invoice
-from ardoise.ledger.models import Allocation, Charge, ChargeStatus, CreditKind
-
-CHUNK_SIZE = 2000
-ACCOUNT = "account"
-CREDIT_NOTE = "credit_note"
-NOT_SETTLED = "not_settled"
-
-
-def settled_by(kind: str, mode: str) -> str:
-    if kind == CreditKind.PAYMENT:
-        return mode
-    if kind == CreditKind.CREDIT_NOTE:
-        return CREDIT_NOTE
-    return ACCOUNT
-
-
-def invoices_in_range(shop_id: int, start: dt.date, end: dt.date) -> QuerySet[Invoice]:
-    return (
-        Invoice.objects.filter(shop_id=shop_id, issued_on__gte=start, issued_on__lte=end)
-        .exclude(charge__status=ChargeStatus.VOID)
-        .order_by("issued_on", "sequence")
-    )
-
-
-def _split(charge_ids: Any) -> dict[int, dict[str, int]]:
-    """Amounts that settled each charge, by mode; `charge_ids` is a list or a subquery."""
-    split: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = (
-        Allocation.objects.filter(charge_id__in=charge_ids)
-        .values("charge_id", "credit__kind", "credit__mode")
-        .annotate(total=Sum("amount"))
-    )
-    for row in rows:
-        split[row["charge_id"]][settled_by(row["credit__kind"], row["credit__mode"])] += row[
-            "total"
-        ]
-    return split
+from ardoise.payments.selectors import (
+    ACCOUNT,
+    ReceiptKind,
+    modes_received,
+    receipts,
+)
 
 
 @dataclass(frozen=True)
 class ModeTotals:
-    by_mode: dict[str, int]
-    invoices: int
-    total: int
+    by_mode: dict[str, int]  # money by mode, refunds subtracted; "account": deductions
+    total: int  # the money received: every mode but "account"
+    deducted: int
 
 
-def totals_by_mode(shop_id: int, start: dt.date, end: dt.date) -> ModeTotals:
-    invoices = invoices_in_range(shop_id, start, end)
-    charges = Charge.objects.filter(pk__in=invoices.values("charge_id"))
-    by_mode: dict[str, int] = defaultdict(int)
-    for split in _split(charges.values("pk")).values():
-        for mode, amount in split.items():
-            by_mode[mode] += amount
-    figures = charges.aggregate(open=Sum("open_amount", default=0), total=Sum("total", default=0))
-    by_mode[NOT_SETTLED] = figures["open"]
-    return ModeTotals(by_mode=dict(by_mode), invoices=invoices.count(), total=figures["total"])
-
-
-def mode_order(labels: dict[str, str], by_mode: dict[str, int]) -> list[str]:
-    """Accepted modes first (in the shop's order), then any other mode that appears."""
-    known = [mode for mode in labels if mode not in {ACCOUNT, CREDIT_NOTE, NOT_SETTLED}]
-    extra = sorted(set(by_mode) - set(known) - {ACCOUNT, CREDIT_NOTE, NOT_SETTLED})
-    return [*known, *extra, ACCOUNT, CREDIT_NOTE, NOT_SETTLED]
+def mode_order(accepted: list[str], present: Iterable[str]) -> list[str]:
+    """Accepted money modes first (in the shop's order), then any other money came in by."""
+    known = [mode for mode in accepted if mode != ACCOUNT]
+    extra = sorted(set(present) - set(known) - {ACCOUNT})
+    return [*known, *extra]
 
 
 def write_sales_by_mode(
@@ -90,56 +46,56 @@ def write_sales_by_mode(
     start: dt.date,
     end: dt.date,
     labels: dict[str, str],
+    accepted: list[str] | None = None,
     currency: str = "EUR",
 ) -> ModeTotals:
-    labels = {
-        **labels,
-        ACCOUNT: _("Deducted from the account"),
-        CREDIT_NOTE: _("Credit notes"),
-        NOT_SETTLED: _("Not settled"),
-    }
-    totals = totals_by_mode(shop_id, start, end)
-    modes = mode_order(labels, totals.by_mode)
+    """`labels` name every mode; `accepted` (default: all of them) get a line and a column even
+    when nothing came in by them. The movements are streamed into the detail sheet, the totals
+    are added up on the way and written to the first sheet at the end."""
+    modes = mode_order(
+        list(labels) if accepted is None else accepted, modes_received(shop_id, start, end)
+    )
     summary = SheetWriter(
         workbook,
         _("Totals by mode"),
         [Column(_("Payment mode"), Kind.TEXT, 30), Column(_("Amount"), Kind.MONEY, 16)],
         currency=currency,
     )
-    summary.extend((labels.get(mode, mode), totals.by_mode.get(mode, 0)) for mode in modes)
-    summary.total_row(_("Total invoiced"), {1: totals.total})
-
     columns = [
-        Column(_("Date"), Kind.DATE, 12),
+        Column(_("Received on"), Kind.DATE, 12),
+        Column(_("Kind"), Kind.TEXT, 18),
         Column(_("Invoice"), Kind.TEXT, 14),
         Column(_("Customer"), Kind.TEXT, 32),
-        Column(_("Total"), Kind.MONEY, 14),
         *[Column(labels.get(mode, mode), Kind.MONEY, 14) for mode in modes],
+        Column(_("Total received"), Kind.MONEY, 14),
+        Column(_("Deducted from the account"), Kind.MONEY, 16),
     ]
     detail = SheetWriter(workbook, _("Detail"), columns, currency=currency)
-    query = invoices_in_range(shop_id, start, end).values_list(
-        "issued_on", "number", "buyer_name", "total", "charge_id", "charge__open_amount"
+    by_mode: dict[str, int] = defaultdict(int)
+    kinds = {kind: str(label) for kind, label in ReceiptKind.LABELS.items()}
+    for receipt in receipts(shop_id, start, end):
+        by_mode[receipt.mode] += receipt.amount
+        detail.append(
+            [
+                receipt.day,
+                kinds[receipt.kind],
+                receipt.invoice_number,
+                receipt.customer_name,
+                *[receipt.amount if receipt.mode == mode else None for mode in modes],
+                receipt.amount if receipt.is_money else None,
+                None if receipt.is_money else receipt.amount,
+            ]
+        )
+    deducted = by_mode.get(ACCOUNT, 0)
+    totals = ModeTotals(
+        by_mode=dict(by_mode), total=sum(by_mode.values()) - deducted, deducted=deducted
     )
-    chunk: list[tuple] = []
-    for row in query.iterator(chunk_size=CHUNK_SIZE):
-        chunk.append(row)
-        if len(chunk) == CHUNK_SIZE:
-            _write_detail(detail, chunk, modes)
-            chunk = []
-    _write_detail(detail, chunk, modes)
     detail.total_row(
         _("Total"),
-        {3: totals.total} | {4 + i: totals.by_mode.get(mode, 0) for i, mode in enumerate(modes)},
+        {4 + i: by_mode.get(mode, 0) for i, mode in enumerate(modes)}
+        | {4 + len(modes): totals.total, 5 + len(modes): deducted},
     )
+    summary.extend((labels.get(mode, mode), by_mode.get(mode, 0)) for mode in modes)
+    summary.total_row(_("Total received"), {1: totals.total})
+    summary.append((_("Deducted from the account (not counted)"), deducted))
     return totals
-
-
-def _write_detail(sheet: SheetWriter, chunk: list[tuple], modes: list[str]) -> None:
-    if not chunk:
-        return
-    split = _split([row[4] for row in chunk])
-    for issued_on, number, buyer, total, charge_id, open_amount in chunk:
-        amounts = {**split.get(charge_id, {}), NOT_SETTLED: open_amount}
-        sheet.append(
-            [issued_on, number, buyer, total, *[amounts.get(mode) or None for mode in modes]]
-        )

@@ -1,13 +1,35 @@
-"""Reads of payment modes, settlements, the weekly Payments page and online checkouts, always
-scoped to a shop."""
+"""Reads of payment modes, settlements, the money received and online checkouts, always scoped to
+a shop. (The weekly Payments page, built from the money received, is `payments.week`.)
+
+`money_received` (and `receipts`, its stream) is the one reading of "what came in": the Payments
+page, the exports and the Account tab all count from it, so the same invoice reads the same way
+everywhere.
+
+- Money counts on the day it was **received** (`Credit.received_on`), not the day of the invoice
+  it pays: a cash payment taken today on an invoice of three weeks ago is in today's week.
+- Payments and top-ups (with or without an invoice) are money received in their mode.
+- A refund paid out (cash back, card refund: a credit note's payout) is negative money in its
+  mode, on the day of the refund.
+- A deduction from the prepaid balance ("deducted from the account") is listed in its own
+  column but is not money received: that money was counted when it was paid in.
+- Reversed payments, refunds and deductions count nowhere: a reversal corrects a mistake.
+"""
 
 import datetime as dt
+import heapq
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from ardoise.invoicing.models import Invoice
-from ardoise.ledger.models import Credit, CreditKind, CreditStatus
+from ardoise.ledger.models import ChargeStatus, Credit, CreditKind, CreditStatus
 from ardoise.payments.models import (
+    BuiltInMode,
     Checkout,
     CheckoutStatus,
     OnlinePaymentSettings,
@@ -17,6 +39,9 @@ from ardoise.payments.models import (
 )
 from ardoise.payments.providers.base import PaymentProvider
 from ardoise.payments.providers.registry import get_provider
+
+ACCOUNT = BuiltInMode.ACCOUNT.value
+CHUNK_SIZE = 2000
 
 
 def accepted_modes(shop_id: int) -> list[PaymentMode]:
@@ -42,140 +67,281 @@ def cell_state(invoice: Invoice, mode: str) -> tuple[int, int]:
     return sum(amount for _, amount in active), max((pk for pk, _ in active), default=0)
 
 
-def week_of(day: dt.date) -> dt.date:
-    """The Monday of `day`'s week."""
-    return day - dt.timedelta(days=day.weekday())
+# --- Money received ---------------------------------------------------------------------------
 
 
-def parse_week(value: str, default: dt.date) -> dt.date:
-    """`2026-W03` (what <input type=week> sends) or a date, to that week's Monday."""
-    try:
-        if "W" in value:
-            year, week = value.split("-W")
-            return dt.date.fromisocalendar(int(year), int(week), 1)
-        return week_of(dt.date.fromisoformat(value))
-    except ValueError:
-        return week_of(default)
+class ReceiptKind:
+    PAYMENT = "payment"
+    TOP_UP = "top_up"
+    REFUND = "refund"
+    DEDUCTION = "deduction"
+
+    LABELS: dict[str, StrOrPromise] = {
+        PAYMENT: _("Payment"),
+        TOP_UP: _("Top-up"),
+        REFUND: _("Refund paid out"),
+        DEDUCTION: _("Deducted from the account"),
+    }
 
 
-@dataclass
-class WeekRow:
+@dataclass(slots=True)
+class Receipt:
+    """One movement of money (or one deduction from the account), on the day it happened.
+
+    `amount` is signed: a refund paid out is negative. `settlement_id` is set when the movement
+    settled an invoice from the Payments page or the invoice's foot: it then belongs to that
+    invoice's row; otherwise (a payment on account, a top-up, a refund) it is a row of its own,
+    keyed by `credit_id`. Slotted rather than frozen: one is built per row of a streamed export,
+    and a frozen dataclass costs three times as much to build.
+    """
+
     day: dt.date
+    kind: str
+    mode: str
+    amount: int
     customer_id: int
     customer_name: str
-    total: int
-    invoice: Invoice | None = None
-    credit: Credit | None = None
-    cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # mode: (amount, version)
+    reference: str = ""
+    invoice_id: int | None = None
+    invoice_number: str = ""
+    charge_id: int | None = None
+    credit_id: int | None = None
+    settlement_id: int | None = None
 
     @property
-    def is_invoice(self) -> bool:
-        return self.invoice is not None
-
-    def amount(self, mode: str) -> int:
-        return self.cells.get(mode, (0, 0))[0]
-
-
-@dataclass
-class Week:
-    monday: dt.date
-    modes: list[str]
-    rows: list[WeekRow]
+    def is_money(self) -> bool:
+        """Money that changed hands; a deduction from the account is not."""
+        return self.kind != ReceiptKind.DEDUCTION
 
     @property
-    def sunday(self) -> dt.date:
-        return self.monday + dt.timedelta(days=6)
+    def kind_label(self) -> StrOrPromise:
+        return ReceiptKind.LABELS[self.kind]
 
     @property
-    def iso(self) -> str:
-        year, week, _ = self.monday.isocalendar()
-        return f"{year}-W{week:02d}"
+    def on_invoice_row(self) -> bool:
+        return self.settlement_id is not None and self.invoice_id is not None
+
+
+@dataclass(frozen=True)
+class MoneyReceived:
+    """What came in from `start` to `end` (inclusive), oldest first."""
+
+    start: dt.date
+    end: dt.date
+    receipts: list[Receipt] = field(default_factory=list)
 
     @property
-    def previous(self) -> dt.date:
-        return self.monday - dt.timedelta(days=7)
+    def by_mode(self) -> dict[str, int]:
+        """Money by mode (refunds subtracted), deductions under "account"."""
+        totals: dict[str, int] = defaultdict(int)
+        for receipt in self.receipts:
+            totals[receipt.mode] += receipt.amount
+        return dict(totals)
 
     @property
-    def next(self) -> dt.date:
-        return self.monday + dt.timedelta(days=7)
+    def total(self) -> int:
+        """The money that came in: every mode but the deductions from the account."""
+        return sum(receipt.amount for receipt in self.receipts if receipt.is_money)
 
     @property
-    def totals(self) -> dict[str, int]:
-        return {mode: sum(row.amount(mode) for row in self.rows) for mode in self.modes}
+    def deducted(self) -> int:
+        return sum(receipt.amount for receipt in self.receipts if not receipt.is_money)
 
     @property
-    def grand_total(self) -> int:
-        return sum(self.totals.values())
+    def modes(self) -> list[str]:
+        """The modes that appear, in order of first appearance."""
+        return list(dict.fromkeys(receipt.mode for receipt in self.receipts))
 
-
-def latest_invoice_day_before(shop_id: int, day: dt.date) -> dt.date | None:
-    """The last day before `day` an invoice was issued: where an empty week points to."""
-    return (
-        Invoice.objects.for_shop(shop_id)
-        .filter(issued_on__lt=day)
-        .order_by("-issued_on")
-        .values_list("issued_on", flat=True)
-        .first()
-    )
-
-
-def payments_week(shop_id: int, monday: dt.date, modes: list[str]) -> Week:
-    """The Payments page: a row per invoice issued in the week, with what each mode settled,
-    and a row per payment received in the week that settled no invoice. Three queries."""
-    sunday = monday + dt.timedelta(days=6)
-    invoices = list(
-        Invoice.objects.for_shop(shop_id)
-        .filter(issued_on__gte=monday, issued_on__lte=sunday)
-        .select_related("charge", "order")
-        .order_by("issued_on", "sequence")
-    )
-    cells: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    settled = (
-        Settlement.objects.filter(
-            shop_id=shop_id, invoice__in=invoices, status=SettlementStatus.ACTIVE
+    def for_customer(self, customer_id: int) -> "MoneyReceived":
+        return MoneyReceived(
+            start=self.start,
+            end=self.end,
+            receipts=[r for r in self.receipts if r.customer_id == customer_id],
         )
-        .order_by("id")
-        .values_list("invoice_id", "mode", "pk", "amount")
+
+
+def _sources(
+    shop_id: int, start: dt.date, end: dt.date, *, customer_id: int | None
+) -> tuple[QuerySet[Credit], QuerySet[Settlement]]:
+    """Where money received is read: active payments, top-ups and refunds paid out, by the day
+    received; active deductions from the account, but not those a reversed sale released."""
+    credits = Credit.objects.filter(
+        Q(kind__in=[CreditKind.PAYMENT, CreditKind.TOP_UP])
+        | Q(kind=CreditKind.CREDIT_NOTE, payout_amount__gt=0),
+        shop_id=shop_id,
+        status=CreditStatus.ACTIVE,
+        received_on__gte=start,
+        received_on__lte=end,
     )
-    for invoice_id, mode, pk, amount in settled:
-        total, _ = cells[invoice_id].get(mode, (0, 0))
-        cells[invoice_id][mode] = (total + amount, pk)
-    rows = [
-        WeekRow(
-            day=invoice.issued_on,
-            customer_id=invoice.order.customer_id,
-            customer_name=invoice.buyer_name,
-            total=invoice.total,
-            invoice=invoice,
-            cells=cells.get(invoice.pk, {}),
-        )
-        for invoice in invoices
-    ]
-    credits = (
-        Credit.objects.filter(
-            shop_id=shop_id,
-            kind__in=[CreditKind.PAYMENT, CreditKind.TOP_UP],
-            status=CreditStatus.ACTIVE,
-            received_on__gte=monday,
-            received_on__lte=sunday,
-            settlement__isnull=True,
-        )
-        .select_related("account__customer")
-        .order_by("received_on", "id")
+    deductions = Settlement.objects.filter(
+        shop_id=shop_id,
+        mode=ACCOUNT,
+        status=SettlementStatus.ACTIVE,
+        received_on__gte=start,
+        received_on__lte=end,
+    ).exclude(invoice__charge__status=ChargeStatus.VOID)  # a reversed sale released them
+    if customer_id is not None:
+        credits = credits.filter(account__customer_id=customer_id)
+        deductions = deductions.filter(invoice__charge__account__customer_id=customer_id)
+    return credits, deductions
+
+
+def modes_received(shop_id: int, start: dt.date, end: dt.date) -> set[str]:
+    """The modes money came in (or went out) by from `start` to `end`; "account" when something
+    was deducted from the account. Two queries."""
+    credits, deductions = _sources(shop_id, start, end, customer_id=None)
+    modes = {
+        payout_mode if kind == CreditKind.CREDIT_NOTE else mode
+        for kind, mode, payout_mode in credits.values_list("kind", "mode", "payout_mode").distinct()
+    }
+    if deductions.exists():
+        modes.add(ACCOUNT)
+    return modes - {""}
+
+
+def receipts(
+    shop_id: int,
+    start: dt.date,
+    end: dt.date,
+    *,
+    customer_id: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[Receipt]:
+    """Money received (and deductions from the account) from `start` to `end`, by the day it was
+    received, for the shop or one of its customers; streamed in chunks, in the order things
+    happened (by day, then by when each was recorded). Two queries, read side by side."""
+    credits, deductions = _sources(shop_id, start, end, customer_id=customer_id)
+    order = ("received_on", "created_at", "id")
+    from_credits = (
+        (row[0], row[1], _credit_receipt(row))
+        for row in credits.order_by(*order).values_list(*CREDIT_FIELDS).iterator(chunk_size)
     )
-    rows.extend(
-        WeekRow(
-            day=credit.received_on,
-            customer_id=credit.account.customer_id,
-            customer_name=credit.account.customer.display_name,
-            total=credit.amount,
-            credit=credit,
-            cells={credit.mode: (credit.amount, 0)},
-        )
-        for credit in credits
+    from_deductions = (
+        (row[0], row[1], _deduction_receipt(row))
+        for row in deductions.order_by(*order).values_list(*DEDUCTION_FIELDS).iterator(chunk_size)
     )
-    rows.sort(key=lambda row: (row.day, 0 if row.invoice else 1))
-    return Week(monday=monday, modes=modes, rows=rows)
+    for item in heapq.merge(from_credits, from_deductions, key=lambda item: item[:2]):
+        yield item[2]
+
+
+def money_received(
+    shop_id: int, start: dt.date, end: dt.date, *, customer_id: int | None = None
+) -> MoneyReceived:
+    """What came in from `start` to `end`, read once into a list (a week, an account's range):
+    see `receipts` for what counts. Two queries."""
+    return MoneyReceived(
+        start=start, end=end, receipts=list(receipts(shop_id, start, end, customer_id=customer_id))
+    )
+
+
+CREDIT_FIELDS = (
+    "received_on",
+    "created_at",
+    "pk",
+    "kind",
+    "mode",
+    "amount",
+    "payout_amount",
+    "payout_mode",
+    "reference",
+    "account__customer_id",
+    "account__customer__name",
+    "account__customer__company",
+    "settlement__pk",
+    "settlement__invoice_id",
+    "settlement__invoice__number",
+    "settlement__invoice__charge_id",
+    "against_charge_id",
+    "against_charge__invoice__pk",
+    "against_charge__invoice__number",
+)
+DEDUCTION_FIELDS = (
+    "received_on",
+    "created_at",
+    "pk",
+    "amount",
+    "invoice_id",
+    "invoice__number",
+    "invoice__charge_id",
+    "invoice__charge__account__customer_id",
+    "invoice__charge__account__customer__name",
+    "invoice__charge__account__customer__company",
+)
+
+
+def _credit_receipt(row: tuple[Any, ...]) -> Receipt:
+    # Tuples, not dicts: the exports stream a year of payments through here.
+    (
+        day,
+        _created_at,
+        pk,
+        kind,
+        mode,
+        amount,
+        payout_amount,
+        payout_mode,
+        reference,
+        customer_id,
+        name,
+        company,
+        settlement_id,
+        invoice_id,
+        invoice_number,
+        charge_id,
+        refunded_charge_id,
+        refunded_invoice_id,
+        refunded_invoice_number,
+    ) = row
+    if kind == CreditKind.CREDIT_NOTE:
+        return Receipt(
+            day,
+            ReceiptKind.REFUND,
+            payout_mode,
+            -payout_amount,
+            customer_id,
+            f"{name} ({company})" if company else name,
+            reference,
+            refunded_invoice_id,
+            refunded_invoice_number or "",
+            refunded_charge_id,
+            pk,
+            None,
+        )
+    return Receipt(
+        day,
+        ReceiptKind.PAYMENT if kind == CreditKind.PAYMENT else ReceiptKind.TOP_UP,
+        mode,
+        amount,
+        customer_id,
+        f"{name} ({company})" if company else name,
+        reference,
+        invoice_id,
+        invoice_number or "",
+        charge_id,
+        pk,
+        settlement_id,
+    )
+
+
+def _deduction_receipt(row: tuple[Any, ...]) -> Receipt:
+    day, _created_at, pk, amount, invoice_id, number, charge_id, customer_id, name, company = row
+    return Receipt(
+        day,
+        ReceiptKind.DEDUCTION,
+        ACCOUNT,
+        amount,
+        customer_id,
+        f"{name} ({company})" if company else name,
+        number,
+        invoice_id,
+        number,
+        charge_id,
+        None,
+        pk,
+    )
+
+
+# --- Online payment ---------------------------------------------------------------------------
 
 
 def online_provider_for(shop_id: int) -> PaymentProvider | None:

@@ -26,6 +26,7 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import (
     IdempotencyConflict,
     InvalidAmount,
+    InvalidDate,
     InvalidPaymentMode,
     ReasonRequired,
 )
@@ -339,13 +340,17 @@ def set_settled_amount(
     version: int,
     actor: User | None,
     idempotency_key: str,
+    received_on: dt.date | None = None,
+    received_between: tuple[dt.date, dt.date] | None = None,
 ) -> Settlement | None:
     """The Payments page: the amount typed in a cell (invoice x mode) becomes what was settled.
 
     The same amount again writes nothing. Another amount reverses the cell's active settlements
-    (never an UPDATE of money) and, above zero, records a new one, in one transaction. `version`
-    is the cell's version the page showed: if someone changed it meanwhile, the change is
-    refused rather than applied on top.
+    (never an UPDATE of money) and, above zero, records a new one received on `received_on`, in
+    one transaction. With `received_between` (the week the page shows), the cell is what came in
+    by `mode` for the invoice in those days: settlements received on other days are left alone.
+    `version` is the cell's version the page showed: if someone changed it meanwhile, the change
+    is refused rather than applied on top.
     """
     try:
         amount = require_minor(amount)
@@ -353,16 +358,19 @@ def set_settled_amount(
         raise InvalidAmount() from error
     if amount < 0:
         raise InvalidAmount()
+    if received_on is not None and received_on > timezone.localdate():
+        raise InvalidDate()
     shop = Shop.objects.get(pk=invoice.shop_id)
     _check_mode(shop, mode)
     # durable: a view's use case, never inside another's transaction.
     with transaction.atomic(durable=True):
         _refuse_void(_lock(invoice))
-        active = list(
-            Settlement.objects.select_for_update()
-            .filter(invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE)
-            .order_by("id")
-        )
+        cell = Settlement.objects.filter(
+            invoice=invoice, mode=mode, status=SettlementStatus.ACTIVE
+        ).exclude(credit__status=CreditStatus.VOID)  # its payment was reversed elsewhere
+        if received_between is not None:
+            cell = cell.filter(received_on__range=received_between)
+        active = list(cell.select_for_update(of=("self",)).order_by("id"))
         if sum(row.amount for row in active) == amount:
             return None
         if max((row.pk for row in active), default=0) != version:
@@ -382,4 +390,13 @@ def set_settled_amount(
             amount=amount,
             actor=actor,
             idempotency_key=f"{idempotency_key}:settle",
+            received_on=received_on,
+            occurred_at=_noon_of(received_on),
         )
+
+
+def _noon_of(day: dt.date | None) -> dt.datetime | None:
+    """Today means now; an earlier day means noon of that day (the postings' business time)."""
+    if day is None or day >= timezone.localdate():
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))

@@ -119,7 +119,7 @@ def test_three_payments_typed_on_the_payments_page_then_exported(page, shop_acco
     rows = list(
         load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(min_row=2, values_only=True)
     )
-    assert [row[5] for row in rows] == [10.0, 20.0, 35.0, 65.0]
+    assert [row[6] for row in rows] == [10.0, 20.0, 35.0, 65.0]
 
 
 def test_refund_a_sale_to_the_account(page, shop_account) -> None:

@@ -244,8 +244,9 @@ def test_account_tab_query_count_is_pinned(
         )
 
     # session, user, membership; account; opening balance; movements in range; payment modes;
-    # the statements panel's send log; the sales panel's recent sales.
-    with django_assert_num_queries(9):
+    # money received in the range (payments and refunds, deductions); the statements panel's
+    # send log; the sales panel's recent sales.
+    with django_assert_num_queries(11):
         response = owner_client.get(_tab(account))
     assert len(response.context["lines"]) == movements * 2
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ardoise.ledger.models import Account
 from ardoise.ledger.selectors import account_activity, balance_series, overview
 from ardoise.payments.models import PaymentMode
+from ardoise.payments.selectors import ACCOUNT, money_received
 from ardoise.staff.customers import selectors
 from ardoise.staff.customers.chart import balance_chart
 from ardoise.staff.customers.forms import ActivityRangeForm, CreditLimitForm
@@ -22,6 +23,7 @@ def account_context(
     start, end, preset = selectors.activity_range(request.GET.dict())
     activity = account_activity(account, start=start, end=end)
     labels = {mode.code: str(mode.label) for mode in PaymentMode.objects.for_shop(account.shop_id)}
+    received = money_received(account.shop_id, start, end, customer_id=account.customer_id)
     if limit_form is None:
         limit_form = CreditLimitForm(initial={"credit_limit": account.credit_limit})
     return {
@@ -32,6 +34,13 @@ def account_context(
         "activity": activity,
         "lines": selectors.activity_lines(activity, labels),
         "chart": balance_chart(balance_series(activity)),
+        "received": received,
+        "received_by_mode": [
+            (labels.get(mode, mode), amount)
+            for mode, amount in received.by_mode.items()
+            if mode != ACCOUNT
+        ],
+        "mode_labels": labels,
         "range_form": ActivityRangeForm(initial={"start": start, "end": end}),
         "presets": selectors.activity_presets(),
         "preset": preset,

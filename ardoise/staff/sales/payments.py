@@ -1,7 +1,12 @@
-"""The Payments page: one week, a row per invoice and per payment received, a column per accepted
-mode where amounts are typed in place (HTMX posts one row; without JavaScript, Save posts all)."""
+"""The Payments page: one week of money received, by the day it came in. A row per invoice issued
+that week or paid that week, a column per accepted mode where amounts are typed in place (HTMX
+posts one row; without JavaScript, Save posts all), and a row per other movement of the week
+(a payment on account, a top-up, a refund paid out). Every figure comes from
+`payments.selectors.money_received`, the one reading the exports and the Account tab share."""
 
+import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -10,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
 from ardoise.core.forms import new_key, parse_amount
 from ardoise.core.htmx import refresh_page
@@ -18,6 +24,8 @@ from ardoise.invoicing.models import Invoice
 from ardoise.ledger.errors import LedgerError
 from ardoise.payments import selectors
 from ardoise.payments import services as payments
+from ardoise.payments import week as weeks
+from ardoise.payments.models import PaymentMode
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required
@@ -26,16 +34,60 @@ from ardoise.staff.sales.forms import AMOUNT_MESSAGES
 Errors = dict[tuple[int, str], str]
 
 
+@dataclass(frozen=True)
+class Column:
+    """A mode column: typed in place when the shop accepts the mode, read-only otherwise (money
+    that came in by a mode since switched off, or paid online)."""
+
+    code: str
+    label: StrOrPromise
+    is_editable: bool
+
+    @property
+    def is_deduction(self) -> bool:
+        return self.code == selectors.ACCOUNT
+
+
+@dataclass(frozen=True)
+class Days:
+    """The days a typed amount may be received on: the week shown, never after today."""
+
+    monday: dt.date
+    last: dt.date  # the Sunday, or today in the current week
+    chosen: dt.date
+
+    @property
+    def is_open(self) -> bool:
+        return self.monday <= self.last
+
+
+def _monday(request: MemberRequest) -> dt.date:
+    value = request.GET.get("week") or request.POST.get("week") or ""
+    return weeks.parse_week(value, timezone.localdate())
+
+
+def _days(request: MemberRequest, monday: dt.date) -> Days:
+    last = min(monday + dt.timedelta(days=6), timezone.localdate())
+    try:
+        chosen = dt.date.fromisoformat(request.POST.get("received_on", ""))
+    except ValueError:
+        chosen = last
+    return Days(monday=monday, last=last, chosen=chosen)
+
+
 def _week(request: MemberRequest, errors: Errors | None = None) -> dict:
     shop_id = request.membership.shop_id
-    modes = selectors.accepted_modes(shop_id)
-    value = request.GET.get("week") or request.POST.get("week") or ""
-    monday = selectors.parse_week(value, timezone.localdate())
-    week = selectors.payments_week(shop_id, monday, [mode.code for mode in modes])
+    modes = list(PaymentMode.objects.for_shop(shop_id))
+    accepted = [mode for mode in modes if mode.is_accepted]
+    monday = _monday(request)
+    week = weeks.payments_week(shop_id, monday, [mode.code for mode in accepted])
+    labels = {mode.code: mode.label for mode in modes}
+    editable = {mode.code for mode in accepted}
     return {
         "week": week,
-        "earlier": None if week.rows else selectors.latest_invoice_day_before(shop_id, monday),
-        "modes": modes,
+        "days": _days(request, monday),
+        "earlier": None if week.rows else weeks.latest_invoice_day_before(shop_id, monday),
+        "modes": [Column(code, labels.get(code, code), code in editable) for code in week.modes],
         "errors": _by_row(errors or {}),
         "new_key": new_key,
         "nav": "payments",
@@ -54,8 +106,12 @@ def _cell_key(row_key: str, mode: str, version: str) -> str:
     return hashlib.sha256(f"{row_key}:{mode}:{version}".encode()).hexdigest()[:40]
 
 
-def _save_row(request: MemberRequest, invoice: Invoice, modes: list[str], errors: Errors) -> int:
-    """Apply the cells of one invoice row that were typed; returns how many changed."""
+def _save_row(
+    request: MemberRequest, invoice: Invoice, modes: list[str], days: Days, errors: Errors
+) -> int:
+    """Apply the cells of one invoice row that were typed; returns how many changed. A cell is
+    what came in by its mode for the invoice during the week shown; a new amount is received on
+    the day chosen above the grid."""
     changed = 0
     row_key = request.POST.get(f"key-{invoice.pk}", "") or new_key()
     for mode in modes:
@@ -63,6 +119,11 @@ def _save_row(request: MemberRequest, invoice: Invoice, modes: list[str], errors
         if field not in request.POST:
             continue
         text, version = request.POST[field], request.POST.get(f"version-{invoice.pk}-{mode}", "0")
+        if not days.monday <= days.chosen <= days.last:
+            errors[(invoice.pk, mode)] = _(
+                "Choose a day of this week, today at the latest, as the day it was received."
+            )
+            continue
         try:
             amount = parse_amount(text) if text.strip() else 0
             result = payments.set_settled_amount(
@@ -72,6 +133,8 @@ def _save_row(request: MemberRequest, invoice: Invoice, modes: list[str], errors
                 version=int(version) if version.isdigit() else -1,
                 actor=request.user,
                 idempotency_key=_cell_key(row_key, mode, version),
+                received_on=days.chosen,
+                received_between=(days.monday, days.monday + dt.timedelta(days=6)),
             )
         except MoneyError:
             errors[(invoice.pk, mode)] = str(AMOUNT_MESSAGES["invalid"])
@@ -92,8 +155,9 @@ def payments_week(request: MemberRequest) -> HttpResponse:
     errors: Errors = {}
     if request.method == "POST":
         modes = [mode.code for mode in selectors.accepted_modes(request.membership.shop_id)]
+        days = _days(request, _monday(request))
         for invoice in _invoices(request, request.POST.getlist("row")):
-            _save_row(request, invoice, modes, errors)
+            _save_row(request, invoice, modes, days, errors)
         if not errors:
             messages.success(request, _("Payments saved."))
             return redirect(f"{reverse('staff:payments_week')}?week={request.POST.get('week', '')}")
@@ -112,8 +176,9 @@ def payments_row(request: MemberRequest, invoice_id: int) -> HttpResponse:
     if request.POST.get("cell") in modes:
         # HTMX posts the whole form; only the cell that changed is saved, not one still typed.
         modes = [request.POST["cell"]]
+    days = _days(request, _monday(request))
     for invoice in _invoices(request, [str(invoice_id)]) or _not_found():
-        _save_row(request, invoice, modes, errors)
+        _save_row(request, invoice, modes, days, errors)
     context = _week(request, errors)
     row = next(
         (row for row in context["week"].rows if row.invoice and row.invoice.pk == invoice_id), None

@@ -371,4 +371,4 @@ def test_payments_export_ignores_another_shops_rows(other_client: Client, invoic
     response = other_client.post(reverse("exports:payments"), {"invoice": [invoice.pk]})
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
-    assert rows == [("Total", None, None, None, None, 0)]
+    assert rows == [("Total received", None, None, None, None, None, 0, 0)]
