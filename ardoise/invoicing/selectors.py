@@ -1,8 +1,16 @@
 """Reads of invoicing, always scoped to a shop."""
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
 
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrOrPromise
+
+from ardoise.customers.models import search_condition
 from ardoise.invoicing.models import Invoice, Order, OrderStatus, Product
+from ardoise.ledger.models import ChargeStatus
 
 
 def orders_for_shop(shop_id: int, *, status: str = "") -> QuerySet[Order]:
@@ -12,6 +20,62 @@ def orders_for_shop(shop_id: int, *, status: str = "") -> QuerySet[Order]:
     if status in OrderStatus.values:
         orders = orders.filter(status=status)
     return orders.order_by("-ordered_on", "-id")
+
+
+_DELIVERED = Q(status=OrderStatus.DELIVERED)
+_REFUNDED = Q(invoice__charge__credited_amount=F("invoice__charge__total"))
+
+# The Sales list's status filter: where an order stands, and for a delivered one its invoice.
+# A fully refunded invoice is not "paid" (its money went back), it is listed with the void ones.
+SALE_STATUSES: dict[str, tuple[StrOrPromise, Q]] = {
+    "not_delivered": (pgettext_lazy("order status", "Not delivered"), Q(status=OrderStatus.OPEN)),
+    "open": (
+        pgettext_lazy("charge status", "Pending"),
+        _DELIVERED & Q(invoice__charge__status=ChargeStatus.OPEN) & ~_REFUNDED,
+    ),
+    "partially_paid": (
+        pgettext_lazy("charge status", "Partially paid"),
+        _DELIVERED & Q(invoice__charge__status=ChargeStatus.PARTIALLY_PAID) & ~_REFUNDED,
+    ),
+    "paid": (
+        pgettext_lazy("charge status", "Paid"),
+        _DELIVERED & Q(invoice__charge__status=ChargeStatus.PAID) & ~_REFUNDED,
+    ),
+    "void": (
+        _("Void or refunded"),
+        _DELIVERED & (Q(invoice__charge__status=ChargeStatus.VOID) | _REFUNDED),
+    ),
+    "cancelled": (pgettext_lazy("order status", "Cancelled"), Q(status=OrderStatus.CANCELLED)),
+}
+
+
+@dataclass(frozen=True)
+class SaleQuery:
+    """What the Sales list was asked for: a customer's name or an invoice number, a status,
+    and the days the orders were taken (both ends included)."""
+
+    search: str = ""
+    status: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def sales_for_shop(shop_id: int, query: SaleQuery) -> QuerySet[Order]:
+    """The Sales list, newest first: one query for a page and one for the count, whatever the
+    page size. The name is searched through `search_text` (accents and case ignored)."""
+    orders = orders_for_shop(shop_id)
+    text = query.search.strip()
+    if text:
+        orders = orders.filter(
+            search_condition(text, prefix="customer__") | Q(invoice__number__icontains=text)
+        )
+    if query.status in SALE_STATUSES:
+        orders = orders.filter(SALE_STATUSES[query.status][1])
+    if query.start is not None:
+        orders = orders.filter(ordered_on__gte=query.start)
+    if query.end is not None:
+        orders = orders.filter(ordered_on__lte=query.end)
+    return orders
 
 
 def recent_orders_for_customer(shop_id: int, customer_id: int, limit: int = 10) -> list[Order]:

@@ -10,6 +10,7 @@ from django_stubs_ext import StrOrPromise
 
 from ardoise.core.forms import IdempotentForm, MoneyField, form_field
 from ardoise.invoicing.models import VAT_RATES, Product, Unit
+from ardoise.invoicing.selectors import SaleQuery
 from ardoise.invoicing.totals import LineInput
 from ardoise.payments.models import PaymentMode
 
@@ -214,6 +215,40 @@ class InvoiceSettingsForm(forms.Form):
         if default and default not in (cleaned.get("accepted") or []):
             self.add_error("default_payment_mode", _("The default mode must be accepted."))
         return cleaned
+
+
+def _iso_date(label: Any) -> forms.DateField:
+    # A browser reads an <input type=date> value only as ISO (2026-12-02), in every language.
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return forms.DateField(
+        label=label, required=False, input_formats=["%Y-%m-%d"], widget=widget
+    )
+
+
+class SaleFilterForm(forms.Form):
+    """The Sales list's search and filters (a GET form: bad values are dropped, never a 400)."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    start = _iso_date(_("From"))
+    end = _iso_date(_("To"))
+
+    def __init__(self, *args: Any, statuses: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All")), *statuses]  # type: ignore[attr-defined]
+        self.fields["q"].widget.attrs.update(
+            type="search", placeholder=_("Customer or invoice number"), autocomplete="off"
+        )
+
+    def query(self) -> SaleQuery:
+        self.is_valid()  # a field that does not clean is left out of cleaned_data: ignored
+        data = getattr(self, "cleaned_data", {})
+        return SaleQuery(
+            search=(data.get("q") or "").strip(),
+            status=data.get("status") or "",
+            start=data.get("start"),
+            end=data.get("end"),
+        )
 
 
 class DateRangeForm(forms.Form):

@@ -1,12 +1,14 @@
 """Sales: the list, a new sale or order (quick keying), the order page, delivery, the catalogue."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ardoise.core.forms import new_key
+from ardoise.core.htmx import htmx_target
 from ardoise.customers.models import Customer
 from ardoise.invoicing import selectors, services
 from ardoise.invoicing.models import Order, OrderStatus
@@ -18,15 +20,23 @@ from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required, require
 from ardoise.staff.sales.access import get_order_for_member, get_product_for_member
-from ardoise.staff.sales.forms import ProductForm, SaleForm
+from ardoise.staff.sales.forms import ProductForm, SaleFilterForm, SaleForm
+
+SALES_PAGE_SIZE = 50
 
 
 @member_required(Permission.SALES_VIEW)
 def sale_list(request: MemberRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    orders = selectors.orders_for_shop(request.membership.shop_id, status=status)[:200]
-    context = {"orders": orders, "status": status, "statuses": OrderStatus.choices}
-    return render(request, "staff/sales/sale_list.html", context | {"nav": "sales"})
+    statuses = [(code, label) for code, (label, _q) in selectors.SALE_STATUSES.items()]
+    form = SaleFilterForm(request.GET, statuses=statuses)
+    query = form.query()
+    orders = selectors.sales_for_shop(request.membership.shop_id, query)
+    page = Paginator(orders, SALES_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "query": query, "page": page, "nav": "sales"}
+    template = "staff/sales/sale_list.html"
+    if htmx_target(request) == "results":
+        template += "#results"
+    return render(request, template, context)
 
 
 def _account(customer: Customer) -> Account:
