@@ -3,14 +3,15 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from ardoise.customers.models import search_condition
+from ardoise.customers.models import Customer, search_condition
 from ardoise.invoicing.models import Invoice, Order, OrderStatus, Product
 from ardoise.ledger.models import ChargeStatus
+from ardoise.shops.models import Shop
 
 
 def orders_for_shop(shop_id: int, *, status: str = "") -> QuerySet[Order]:
@@ -94,3 +95,83 @@ def invoice_for_charge(shop_id: int, charge_id: int) -> Invoice | None:
         .filter(charge_id=charge_id)
         .first()
     )
+
+
+# --- Who a sale is for: the counter's customer search -------------------------------------------
+
+SALE_CUSTOMER_MATCHES = 10
+
+
+@dataclass(frozen=True)
+class SaleCustomer:
+    """A customer as the counter sees one: who, and what the account may still take."""
+
+    pk: int
+    name: str
+    company: str
+    balance: int
+    credit_limit: int | None
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} ({self.company})" if self.company else self.name
+
+    @property
+    def available_credit(self) -> int | None:
+        """Balance plus limit, never below zero (what a sale on account may still charge);
+        None when the account has no limit. The same figure as `Account.available_credit`."""
+        if self.credit_limit is None:
+            return None
+        return max(self.balance + self.credit_limit, 0)
+
+
+def _sale_customers(shop: Shop) -> QuerySet[Customer]:
+    return (
+        Customer.objects.for_shop(shop.pk)
+        .filter(is_archived=False)
+        .annotate(
+            account=FilteredRelation(
+                "accounts",
+                condition=Q(accounts__shop_id=shop.pk, accounts__currency=shop.currency),
+            )
+        )
+        .annotate(
+            balance=F("account__balance"),
+            credit_limit=F("account__credit_limit"),
+            has_account=F("account__id"),
+        )
+    )
+
+
+def _sale_customer(shop: Shop, row: Customer) -> SaleCustomer:
+    has_account = getattr(row, "has_account", None) is not None
+    return SaleCustomer(
+        pk=row.pk,
+        name=row.name,
+        company=row.company,
+        balance=getattr(row, "balance", None) or 0,
+        # A customer from before accounts existed gets one with the shop's default limit.
+        credit_limit=getattr(row, "credit_limit", None)
+        if has_account
+        else shop.default_credit_limit,
+    )
+
+
+def customers_for_sale(shop: Shop, text: str) -> list[SaleCustomer]:
+    """The first customers (not archived) whose name, company, email or phone holds every word
+    of `text`, accents and case ignored, in alphabetical order as French reads it ("Émile"
+    among the E, not after "Zoé"): ordered by the normalised `search_text`, which starts with
+    the name. One query."""
+    if not text.strip():
+        return []
+    rows = (
+        _sale_customers(shop)
+        .filter(search_condition(text))
+        .order_by("search_text", "id")[:SALE_CUSTOMER_MATCHES]
+    )
+    return [_sale_customer(shop, row) for row in rows]
+
+
+def customer_for_sale(shop: Shop, customer_id: int) -> SaleCustomer | None:
+    row = _sale_customers(shop).filter(pk=customer_id).first()
+    return None if row is None else _sale_customer(shop, row)

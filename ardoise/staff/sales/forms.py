@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from ardoise.core.forms import IdempotentForm, MoneyField, form_field
+from ardoise.customers.models import Customer
 from ardoise.invoicing.models import VAT_RATES, Product, Unit
 from ardoise.invoicing.selectors import SaleQuery
-from ardoise.invoicing.totals import LineInput
+from ardoise.invoicing.totals import LineInput, line_amount
 from ardoise.payments.models import PaymentMode
 
 LINE_ROWS = 10
@@ -61,14 +62,19 @@ class SaleForm(IdempotentForm):
     unless typed) or free text with a price and a VAT rate. Empty lines are ignored.
     """
 
-    customer = forms.ChoiceField(label=_("Customer"))
+    customer = forms.IntegerField(
+        label=_("Customer"),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Find the customer first."),
+            "invalid": _("Find the customer first."),
+        },
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
-    def __init__(
-        self, *args: Any, customers: list[tuple[int, str]], products: list[Product], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, shop_id: int, products: list[Product], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        form_field(self, "customer", forms.ChoiceField).choices = [("", "—"), *customers]
+        self.shop_id = shop_id
         self.products = {product.name.casefold(): product for product in products}
         self.lines: list[LineInput] = []
         self.line_errors: dict[int, str] = {}
@@ -84,6 +90,22 @@ class SaleForm(IdempotentForm):
             for index in range(LINE_ROWS)
         ]
         return rows
+
+    def clean_customer(self) -> Customer:
+        """A customer of this shop, not archived: the id comes from the page, never trusted."""
+        customer = (
+            Customer.objects.for_shop(self.shop_id)
+            .filter(pk=self.cleaned_data["customer"], is_archived=False)
+            .first()
+        )
+        if customer is None:
+            raise forms.ValidationError(_("Find the customer first."))
+        return customer
+
+    @property
+    def running_total(self) -> int:
+        """The total of the lines read so far (incomplete lines left out), in minor units."""
+        return sum(line_amount(line.quantity, line.unit_price) for line in self.lines)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -1,5 +1,7 @@
 """Sales: the list, a new sale or order (quick keying), the order page, delivery, the catalogue."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -23,6 +25,8 @@ from ardoise.staff.sales.access import get_order_for_member, get_product_for_mem
 from ardoise.staff.sales.forms import ProductForm, SaleFilterForm, SaleForm
 
 SALES_PAGE_SIZE = 50
+# The element an HTMX request swaps on the new-sale page, and the partial that renders it.
+PICKER_PARTIALS = {"customer-picker": "customer_picker", "customer-results": "customer_results"}
 
 
 @member_required(Permission.SALES_VIEW)
@@ -50,14 +54,21 @@ def _account(customer: Customer) -> Account:
 
 def _sale_form(request: MemberRequest) -> SaleForm:
     shop_id = request.membership.shop_id
-    customers = [
-        (customer.pk, customer.display_name)
-        for customer in Customer.objects.for_shop(shop_id).filter(is_archived=False)
-    ]
     products = list(selectors.products_for_shop(shop_id))
     initial = {"customer": request.GET.get("customer", "")}
     data = request.POST if request.method == "POST" else None
-    return SaleForm(data, initial=initial, customers=customers, products=products)
+    return SaleForm(data, initial=initial, shop_id=shop_id, products=products)
+
+
+def _customer_picker(request: MemberRequest, form: SaleForm) -> dict[str, Any]:
+    """Who the sale is for: the customer chosen (with what the account may still take), or the
+    customers matching what was typed. Without JavaScript the search is a plain GET form."""
+    shop = request.membership.shop
+    chosen = str(form["customer"].value() or "")
+    picked = selectors.customer_for_sale(shop, int(chosen)) if chosen.isdigit() else None
+    text = request.GET.get("customer_q", "").strip()[:100]
+    matches = selectors.customers_for_sale(shop, text) if picked is None else []
+    return {"picked": picked, "customer_q": text, "matches": matches}
 
 
 def _require_delivery(request: MemberRequest) -> bool:
@@ -76,12 +87,9 @@ def sale_new(request: MemberRequest) -> HttpResponse:
         _require_delivery(request)
     form = _sale_form(request)
     if request.method == "POST" and form.is_valid():
-        customer = Customer.objects.for_shop(request.membership.shop_id).get(
-            pk=form.cleaned_data["customer"]
-        )
         try:
             order = services.create_order(
-                account=_account(customer),
+                account=_account(form.cleaned_data["customer"]),
                 lines=form.lines,
                 note=form.cleaned_data["note"],
                 actor=request.user,
@@ -95,7 +103,11 @@ def sale_new(request: MemberRequest) -> HttpResponse:
             messages.success(request, _("Order saved. It is not in the account until delivered."))
             return redirect("staff:order_detail", order.pk)
     context = {"form": form, "products": form.products.values(), "nav": "sales"}
-    return render(request, "staff/sales/sale_new.html", context, status=400 if form.errors else 200)
+    context |= _customer_picker(request, form)
+    template, target = "staff/sales/sale_new.html", htmx_target(request)
+    if target in PICKER_PARTIALS:
+        template += f"#{PICKER_PARTIALS[target]}"
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 def _deliver(request: MemberRequest, order: Order, key: str) -> HttpResponse:
@@ -122,6 +134,8 @@ def order_detail(request: MemberRequest, order_id: int) -> HttpResponse:
     if order.status == OrderStatus.DELIVERED:
         return redirect("staff:charge_detail", order.invoice.charge_id)
     context = {"order": order, "lines": order.lines.all(), "key": new_key(), "nav": "sales"}
+    if order.is_open:  # what the account may still take, read before delivering
+        context["who"] = selectors.customer_for_sale(request.membership.shop, order.customer_id)
     return render(request, "staff/sales/order_detail.html", context)
 
 
