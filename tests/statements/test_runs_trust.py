@@ -238,7 +238,7 @@ def test_the_runs_page_warns_of_a_run_started_recently_and_offers_to_include_the
     html = client.get(reverse("staff:statement_runs")).content.decode()
 
     assert 'id="recent-run"' in html
-    assert "A run was already started on" in html
+    assert "A run was already started on" in html and "less than 24 hours ago." in html
     assert "2 customers who owe money were sent a statement in the last 24 hours" in html
     assert (
         'name="include_recent"' in html
