@@ -59,7 +59,7 @@ def counter():  # type: ignore[no-untyped-def]
 def test_the_cashier_finds_helene_by_typing_and_sees_the_running_total(
     page, counter, width: int
 ) -> None:
-    shop, helene, roomy = counter
+    shop, _helene, roomy = counter
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, owner_of(shop))
     page.goto("/sales/new/")
@@ -99,7 +99,7 @@ def test_the_cashier_finds_helene_by_typing_and_sees_the_running_total(
 
 
 def test_without_javascript_the_customer_is_found_by_a_plain_form(chromium, live_server, counter):  # type: ignore[no-untyped-def]
-    shop, helene, _roomy = counter
+    shop, _helene, _roomy = counter
     context = chromium.new_context(
         base_url=live_server.url, locale="en-GB", java_script_enabled=False
     )
@@ -123,7 +123,7 @@ def test_without_javascript_the_customer_is_found_by_a_plain_form(chromium, live
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_the_sales_list_searches_as_you_type_and_fits_a_phone(page, counter, width: int) -> None:
-    shop, helene, roomy = counter
+    shop, _helene, _roomy = counter
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, owner_of(shop))
     page.goto("/sales/")
