@@ -46,10 +46,12 @@ def counter():  # type: ignore[no-untyped-def]
         unit_price=Decimal("4.2000"),
         vat_rate=Decimal("5.5"),
     )
-    helene = make_account(shop, name="Hélène Dupré", company="Le Bistrot", credit_limit=80_00)
+    helene = make_account(
+        shop, email="", name="Hélène Dupré", company="Le Bistrot", credit_limit=80_00
+    )
     make_invoice(helene)  # owes 60,00 €: 20,00 € available
-    roomy = make_account(shop, name="Héloïse Martin", credit_limit=100_00)
-    bruno = make_account(shop, name="Bruno Zola")  # no limit
+    roomy = make_account(shop, email="", name="Héloïse Martin", credit_limit=100_00)
+    bruno = make_account(shop, email="", name="Bruno Zola")  # no limit
     for _n in range(3):
         make_invoice(bruno)
     return shop, helene, roomy
