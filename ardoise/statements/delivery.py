@@ -22,7 +22,6 @@ from ardoise.statements.models import (
     StatementRunItem,
     StatementSend,
 )
-
 from ardoise.statements.selectors import SKIP_NO_EMAIL, SKIP_OWES_NOTHING
 
 logger = logging.getLogger(__name__)

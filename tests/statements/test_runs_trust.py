@@ -12,6 +12,8 @@ from django.utils import timezone
 from ardoise.customers.models import Customer
 from ardoise.ledger import services as ledger
 from ardoise.statements import delivery
+from ardoise.statements.delivery import process_statement_run
+from ardoise.statements.issuing import issue_statement
 from ardoise.statements.models import (
     ItemStatus,
     RunState,
@@ -22,8 +24,6 @@ from ardoise.statements.models import (
     StatementRunItem,
 )
 from ardoise.statements.selectors import SKIP_RECENT
-from ardoise.statements.delivery import process_statement_run
-from ardoise.statements.issuing import issue_statement
 from ardoise.statements.services import queue_statement_email, start_statement_run
 from tests.factories import PASSWORD, key, make_shop, owner_of
 from tests.statements.support import account_with_charges, smtp_server
@@ -75,7 +75,8 @@ def test_a_queued_run_reads_in_progress() -> None:
         page = _owner(shop).get(reverse("staff:statement_run_detail", args=[run.pk]))
 
     html = page.content.decode()
-    assert 'data-state="in_progress"' in html and ">In progress<" in html
+    assert 'data-state="in_progress"' in html
+    assert ">In progress<" in html
     assert "Interrupted" not in html
     assert "Waiting for the background worker to start." in html
 
@@ -90,7 +91,8 @@ def test_a_run_a_worker_is_sending_reads_in_progress_not_interrupted() -> None:
 
     html = page.content.decode()
     assert run.state() == RunState.IN_PROGRESS
-    assert ">In progress<" in html and "Being sent now." in html
+    assert ">In progress<" in html
+    assert "Being sent now." in html
     assert "Interrupted" not in html
     assert "To look at" not in html  # the customer being sent is not a problem
     assert "Run again" not in html
@@ -111,7 +113,8 @@ def test_a_run_whose_worker_stopped_reads_interrupted_after_ten_minutes() -> Non
         runs = _owner(shop).get(reverse("staff:statement_runs"))
 
     html = page.content.decode()
-    assert 'data-state="interrupted"' in html and ">Interrupted<" in html
+    assert 'data-state="interrupted"' in html
+    assert ">Interrupted<" in html
     assert "Run again for the customers not sent" in html
     assert "Interrupted while sending: check the send log before sending again." in html
     assert item.account.customer.display_name in html
@@ -238,12 +241,11 @@ def test_the_runs_page_warns_of_a_run_started_recently_and_offers_to_include_the
     html = client.get(reverse("staff:statement_runs")).content.decode()
 
     assert 'id="recent-run"' in html
-    assert "A run was already started on" in html and "less than 24 hours ago." in html
+    assert "A run was already started on" in html
+    assert "less than 24 hours ago." in html
     assert "2 customers who owe money were sent a statement in the last 24 hours" in html
-    assert (
-        'name="include_recent"' in html
-        and "checked" not in html.split('name="include_recent"')[1][:40]
-    )
+    assert 'name="include_recent"' in html
+    assert "checked" not in html.split('name="include_recent"')[1][:40]
 
 
 def test_the_checkbox_includes_them_from_the_page(

@@ -242,9 +242,7 @@ class InvoiceSettingsForm(forms.Form):
 def _iso_date(label: Any) -> forms.DateField:
     # A browser reads an <input type=date> value only as ISO (2026-12-02), in every language.
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    return forms.DateField(
-        label=label, required=False, input_formats=["%Y-%m-%d"], widget=widget
-    )
+    return forms.DateField(label=label, required=False, input_formats=["%Y-%m-%d"], widget=widget)
 
 
 class SaleFilterForm(forms.Form):
