@@ -5,7 +5,6 @@ PDFs). Each step takes ids, re-reads state and claims its work with a conditiona
 running it twice is harmless.
 """
 
-import datetime as dt
 import logging
 
 from django.db.models import F
@@ -15,6 +14,7 @@ from ardoise.ledger.models import Account
 from ardoise.statements.emails import build_statement_email
 from ardoise.statements.issuing import issue_statement, record_send
 from ardoise.statements.models import (
+    STALE_AFTER,
     ItemStatus,
     RunStatus,
     SendStatus,
@@ -22,13 +22,15 @@ from ardoise.statements.models import (
     StatementRunItem,
     StatementSend,
 )
+from ardoise.statements.selectors import SKIP_NO_EMAIL, SKIP_OWES_NOTHING
 
 logger = logging.getLogger(__name__)
 
 # A bulk item left "sending" by a worker that died before its email was handed to the SMTP
 # server may be claimed again after this long; one whose email was being sent is never retried
-# automatically (it may have gone out): the run page lists it for a person to check.
-STALE_CLAIM = dt.timedelta(minutes=10)
+# automatically (it may have gone out): the run page lists it for a person to check. The same
+# delay makes a run whose worker has stopped read "interrupted" (`StatementRun.state`).
+STALE_CLAIM = STALE_AFTER
 
 
 def deliver_statement_send(*, send_id: int) -> StatementSend:
@@ -87,13 +89,13 @@ def _process_item(run: StatementRun, item_id: int) -> None:
     try:
         customer = item.account.customer
         if not customer.email:
-            _finish_item(item, ItemStatus.SKIPPED, "no email address")
+            _finish_item(item, ItemStatus.SKIPPED, SKIP_NO_EMAIL)
             return
         statement = item.statement
         if statement is None:
             account = Account.objects.get(pk=item.account_id)
             if account.balance >= 0:
-                _finish_item(item, ItemStatus.SKIPPED, "owes nothing now")
+                _finish_item(item, ItemStatus.SKIPPED, SKIP_OWES_NOTHING)
                 return
             statement = item.statement = issue_statement(
                 account=account,
@@ -121,6 +123,13 @@ def _process_item(run: StatementRun, item_id: int) -> None:
         _finish_item(item, ItemStatus.FAILED, send.reason or send.status)
 
 
+def _heartbeat(run_id: int) -> None:
+    """The worker is alive and on this run: the run page reads "in progress", not "interrupted"."""
+    StatementRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        heartbeat_at=timezone.now()
+    )
+
+
 def process_statement_run(*, run_id: int) -> StatementRun:
     """The bulk task's work: each waiting or failed customer once, then the run is finished.
 
@@ -131,7 +140,7 @@ def process_statement_run(*, run_id: int) -> StatementRun:
         started_at=timezone.now()
     )
     StatementRun.objects.filter(pk=run_id).exclude(status=RunStatus.FINISHED).update(
-        status=RunStatus.RUNNING
+        status=RunStatus.RUNNING, heartbeat_at=timezone.now()
     )
     run = StatementRun.objects.select_related("created_by").get(pk=run_id)
     candidates = list(
@@ -142,6 +151,7 @@ def process_statement_run(*, run_id: int) -> StatementRun:
     )
     for item_id in candidates:
         _process_item(run, item_id)
+        _heartbeat(run_id)
     busy = StatementRunItem.objects.filter(
         run_id=run_id, status__in=[ItemStatus.PENDING, ItemStatus.SENDING]
     ).exists()

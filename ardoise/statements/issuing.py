@@ -5,6 +5,8 @@ They live apart from `services` so that the worker can issue without importing t
 enqueues the worker's tasks: services -> tasks -> delivery -> issuing, never back.
 """
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -26,8 +28,57 @@ def _next_number(shop_id: int) -> int:
     return StatementCounter.objects.get(shop_id=shop_id).last_number
 
 
+# What a statement says: if all of it is the same as the account's last statement, that
+# statement is the one to print or send again (with its number), not a new one.
+_CONTENT_FIELDS = (
+    "currency",
+    "language",
+    "customer_name",
+    "customer_address",
+    "customer_email",
+    "total_charges",
+    "total_credits",
+    "balance",
+    "amount_due",
+    "credit_limit",
+)
+_LINE_FIELDS = (
+    "kind",
+    "charge_id",
+    "credit_id",
+    "document_kind",
+    "reference",
+    "description",
+    "issued_on",
+    "due_on",
+    "total",
+    "open_amount",
+)
+
+
+def _content(statement: Statement, lines: list[StatementLine]) -> tuple[Any, ...]:
+    return (
+        tuple(getattr(statement, name) for name in _CONTENT_FIELDS),
+        tuple(tuple(getattr(line, name) for name in _LINE_FIELDS) for line in lines),
+    )
+
+
+def _unchanged_statement(
+    account: Account, statement: Statement, lines: list[StatementLine]
+) -> Statement | None:
+    """The account's last statement when it says exactly what `statement` would (the same open
+    charges and credits, amounts, totals and addressee); None when anything differs."""
+    last = Statement.objects.filter(shop_id=account.shop_id, account_id=account.pk).first()
+    if last is None:
+        return None
+    stored = list(last.lines.order_by("position"))
+    return last if _content(last, stored) == _content(statement, lines) else None
+
+
 def issue_statement(*, account: Account, actor: User | None, idempotency_key: str) -> Statement:
-    """Store a numbered snapshot of everything the account owes and holds, now.
+    """Store a numbered snapshot of everything the account owes and holds, now; or, when
+    nothing has changed since the account's last statement, return that one (its number is
+    reused: printing twice does not use up numbers).
 
     Locks the account row first (every ledger write does too), so the lines, totals and
     balance are one consistent moment; then the shop's counter row, so numbers are gap-free
@@ -44,6 +95,9 @@ def issue_statement(*, account: Account, actor: User | None, idempotency_key: st
                 return found
             customer = Customer.objects.get(pk=locked.customer_id)
             statement, lines = snapshot_account(account=locked, customer=customer)
+            unchanged = _unchanged_statement(locked, statement, lines)
+            if unchanged is not None:
+                return unchanged
             statement.number = _next_number(account.shop_id)
             statement.created_by = actor
             statement.idempotency_key = idempotency_key

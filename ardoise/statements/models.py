@@ -11,9 +11,12 @@ conditional UPDATE, so a task that runs twice sends once. A bulk run has one ite
 claimed the same way: a run interrupted and run again sends each customer one statement.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 
@@ -184,8 +187,30 @@ class RunStatus(models.TextChoices):
     FINISHED = "finished", pgettext_lazy("statement run status", "Finished")
 
 
+# A worker that has not touched its run (nor an item's claim) for this long has stopped: its run
+# reads "interrupted" and its items may be claimed again (see `services._claim_item`).
+STALE_AFTER = dt.timedelta(minutes=10)
+# A run started within this long of a statement sent to a customer skips that customer unless
+# asked to include them (the screens say "24 hours": change both together).
+RECENT_STATEMENT = dt.timedelta(hours=24)
+
+
+class RunState(models.TextChoices):
+    """Where a run stands, as a person reads it: a run a worker holds or will pick up is in
+    progress; one whose worker stopped before the end is interrupted."""
+
+    IN_PROGRESS = "in_progress", pgettext_lazy("statement run state", "In progress")
+    INTERRUPTED = "interrupted", pgettext_lazy("statement run state", "Interrupted")
+    FINISHED = "finished", pgettext_lazy("statement run state", "Finished")
+
+
 class StatementRun(models.Model):
-    """A bulk run: statements to every customer who owes at least `minimum_debt`."""
+    """A bulk run: statements to every customer who owes at least `minimum_debt`.
+
+    `heartbeat_at` is touched by the worker when it takes the run and after each customer: a
+    running run whose heartbeat is older than `STALE_AFTER` has stopped (the worker died or was
+    restarted) and reads "interrupted"; a queued one waits for a worker and is in progress.
+    """
 
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
@@ -196,6 +221,7 @@ class StatementRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=120)
 
     class Meta:
@@ -209,6 +235,24 @@ class StatementRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.status})"
+
+    def state(self, now: dt.datetime | None = None) -> str:
+        if self.status == RunStatus.FINISHED:
+            return RunState.FINISHED
+        if self.status == RunStatus.QUEUED:
+            return RunState.IN_PROGRESS
+        last_sign = self.heartbeat_at or self.started_at or self.created_at
+        if last_sign < (now or timezone.now()) - STALE_AFTER:
+            return RunState.INTERRUPTED
+        return RunState.IN_PROGRESS
+
+    @property
+    def is_interrupted(self) -> bool:
+        return self.state() == RunState.INTERRUPTED
+
+    @property
+    def state_label(self) -> str:
+        return str(RunState(self.state()).label)
 
 
 class ItemStatus(models.TextChoices):

@@ -15,8 +15,10 @@ from ardoise.payments.models import Checkout, CheckoutStatus
 from ardoise.payments.selectors import live_checkout, online_provider_for
 from ardoise.shops.models import Shop
 from ardoise.statements.models import (
+    STALE_AFTER,
     ItemStatus,
     LineKind,
+    SendStatus,
     Statement,
     StatementLine,
     StatementRun,
@@ -173,13 +175,46 @@ def run_progress(run: StatementRun) -> RunProgress:
 
 
 def run_problems(run: StatementRun) -> QuerySet[StatementRunItem]:
-    """Items a person should look at: failed, skipped, or left sending by a stopped worker."""
+    """Items a person should look at: failed, skipped, or left sending by a stopped worker (a
+    claim older than `STALE_AFTER`; one a worker holds now is not a problem, it is being sent)."""
+    stale = Q(status=ItemStatus.SENDING, claimed_at__lt=timezone.now() - STALE_AFTER)
     return (
         StatementRunItem.objects.filter(run=run)
-        .filter(status__in=[ItemStatus.FAILED, ItemStatus.SKIPPED, ItemStatus.SENDING])
+        .filter(Q(status__in=[ItemStatus.FAILED, ItemStatus.SKIPPED]) | stale)
         .select_related("account__customer")
         .order_by("id")
     )
+
+
+# Why an item was skipped, as stored (plain words, for the log) and as a person reads it.
+SKIP_NO_EMAIL = "no email address"
+SKIP_OWES_NOTHING = "owes nothing now"
+SKIP_RECENT = "sent a statement in the last 24 hours"
+REASON_LABELS: dict[str, StrOrPromise] = {
+    SKIP_NO_EMAIL: _("No email address."),
+    SKIP_OWES_NOTHING: _("Owes nothing now."),
+    SKIP_RECENT: _("Was sent a statement in the last 24 hours."),
+}
+
+
+def recently_sent_account_ids(shop_id: int, *, since: dt.datetime) -> set[int]:
+    """Accounts that were sent a statement since `since`, or will be: an email queued, being
+    sent or sent (alone or by a run), or a customer a run started since then still holds."""
+    sent = StatementSend.objects.filter(shop_id=shop_id, queued_at__gte=since).exclude(
+        status=SendStatus.FAILED
+    )
+    waiting = StatementRunItem.objects.filter(
+        shop_id=shop_id,
+        run__created_at__gte=since,
+        status__in=[ItemStatus.PENDING, ItemStatus.SENDING, ItemStatus.SENT],
+    )
+    return set(sent.values_list("statement__account_id", flat=True)) | set(
+        waiting.values_list("account_id", flat=True)
+    )
+
+
+def latest_run_since(shop_id: int, *, since: dt.datetime) -> StatementRun | None:
+    return StatementRun.objects.filter(shop_id=shop_id, created_at__gte=since).first()
 
 
 class PaymentState:

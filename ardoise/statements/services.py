@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from ardoise.audit.services import record_event
 from ardoise.ledger.models import Account
@@ -20,6 +21,8 @@ from ardoise.shops.models import Shop, User
 from ardoise.statements.errors import InvalidEmail, NotPayableOnline
 from ardoise.statements.issuing import record_send
 from ardoise.statements.models import (
+    RECENT_STATEMENT,
+    ItemStatus,
     LineKind,
     RunStatus,
     Statement,
@@ -28,7 +31,12 @@ from ardoise.statements.models import (
     StatementRunItem,
     StatementSend,
 )
-from ardoise.statements.selectors import PaymentState, payment_state
+from ardoise.statements.selectors import (
+    SKIP_RECENT,
+    PaymentState,
+    payment_state,
+    recently_sent_account_ids,
+)
 from ardoise.statements.tasks import run_statements_task, send_statement_task
 
 
@@ -66,12 +74,19 @@ def queue_statement_email(
 
 
 def start_statement_run(
-    *, shop: Shop, minimum_debt: int, actor: User | None, idempotency_key: str
+    *,
+    shop: Shop,
+    minimum_debt: int,
+    actor: User | None,
+    idempotency_key: str,
+    include_recent: bool = False,
 ) -> StatementRun:
     """One job: a statement to every customer who owes at least `minimum_debt` now.
 
     Creates the run and one item per account in one transaction, then queues the task after
-    commit. The same key returns the first run.
+    commit. A customer who was sent a statement in the last `RECENT_STATEMENT` (or is still in
+    the hands of a run started since) is listed as skipped, unless `include_recent`: running
+    the job twice by mistake sends nobody a second statement. The same key returns the first run.
     """
     minimum_debt = max(int(minimum_debt), 1)
     # durable: a view's use case, never inside another's transaction.
@@ -83,11 +98,30 @@ def start_statement_run(
         )
         if not created:
             return run
-        account_ids = Account.objects.filter(
-            shop_id=shop.pk, balance__lte=-minimum_debt, customer__is_archived=False
-        ).values_list("id", flat=True)
+        account_ids = list(
+            Account.objects.filter(
+                shop_id=shop.pk, balance__lte=-minimum_debt, customer__is_archived=False
+            )
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        recent: set[int] = set()
+        if not include_recent:
+            since = timezone.now() - RECENT_STATEMENT
+            recent = recently_sent_account_ids(shop.pk, since=since) & set(account_ids)
         StatementRunItem.objects.bulk_create(
-            [StatementRunItem(shop_id=shop.pk, run=run, account_id=pk) for pk in account_ids],
+            [
+                StatementRunItem(shop_id=shop.pk, run=run, account_id=pk)
+                if pk not in recent
+                else StatementRunItem(
+                    shop_id=shop.pk,
+                    run=run,
+                    account_id=pk,
+                    status=ItemStatus.SKIPPED,
+                    reason=SKIP_RECENT,
+                )
+                for pk in account_ids
+            ],
             batch_size=500,
         )
         record_event(
@@ -95,7 +129,12 @@ def start_statement_run(
             actor_id=actor.pk if actor else None,
             action="statements.run.started",
             target=run,
-            data={"minimum_debt": minimum_debt, "customers": len(account_ids)},
+            data={
+                "minimum_debt": minimum_debt,
+                "customers": len(account_ids),
+                "skipped_recent": len(recent),
+                "include_recent": include_recent,
+            },
         )
         _enqueue_run(run.pk)
     return run

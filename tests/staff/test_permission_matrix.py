@@ -413,9 +413,15 @@ ROUTES: dict[str, Route] = {
     "staff:statement_preview": _ids(
         _customer,
         _get(P.STATEMENTS_SEND),
+        # Send, not print: the world's account already has a statement with this content, and
+        # printing an unchanged statement reuses it (writes nothing); sending queues an email.
         _post(
             P.STATEMENTS_SEND,
-            data=lambda world: {"email": "", "action": "print", "idempotency_key": key()},
+            data=lambda world: {
+                "email": "a@example.com",
+                "action": "send",
+                "idempotency_key": key(),
+            },
         ),
     ),
     "staff:statement_detail": _ids(_statement, _get(P.STATEMENTS_SEND)),

@@ -55,6 +55,7 @@ def test_numbers_are_consecutive_per_shop_and_a_key_issues_once() -> None:
 
     first = issue_statement(account=account, actor=None, idempotency_key=same)
     replay = issue_statement(account=account, actor=None, idempotency_key=same)
+    ledger.post_charge(account=account, total=5_00, idempotency_key=key(), actor=None)
     second = issue_statement(account=account, actor=None, idempotency_key=key())
     elsewhere = issue_statement(account=other, actor=None, idempotency_key=key())
 

@@ -227,6 +227,8 @@ def charge_refund(request: MemberRequest, charge_id: int) -> HttpResponse:
         or membership.can(Permission.SALES_REFUND_TO_ACCOUNT)
     ):
         require(membership, Permission.SALES_REFUND_TO_ACCOUNT)
+    if request.method == "POST" and "max" not in request.POST:
+        _require_refund_mode(membership, request.POST.get("mode", ACCOUNT))
     invoice = selectors.invoice_for_charge(membership.shop_id, charge.pk)
     form = _refund_form(request, charge, invoice)
     if form.is_bound and form.is_valid():
@@ -248,12 +250,18 @@ def charge_refund(request: MemberRequest, charge_id: int) -> HttpResponse:
     )
 
 
-def _issue_refund(request: MemberRequest, charge: Charge, data: dict[str, Any]) -> Credit:
-    mode = data["mode"]
+def _require_refund_mode(membership: Membership, mode: str) -> None:
+    """The refund's payout mode needs its permission: checked before the form, so a forged mode
+    is a 403 whatever else the request holds."""
     require(
-        request.membership,
+        membership,
         Permission.SALES_REFUND_TO_ACCOUNT if mode == ACCOUNT else Permission.SALES_REFUND,
     )
+
+
+def _issue_refund(request: MemberRequest, charge: Charge, data: dict[str, Any]) -> Credit:
+    mode = data["mode"]
+    _require_refund_mode(request.membership, mode)
     return ledger.issue_credit_note(
         charge=charge,
         amount=data["amount"],

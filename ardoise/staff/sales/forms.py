@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from ardoise.core.forms import IdempotentForm, MoneyField, form_field
+from ardoise.customers.models import Customer
 from ardoise.invoicing.models import VAT_RATES, Product, Unit
-from ardoise.invoicing.totals import LineInput
+from ardoise.invoicing.selectors import SaleQuery
+from ardoise.invoicing.totals import LineInput, line_amount
 from ardoise.payments.models import PaymentMode
 
 LINE_ROWS = 10
@@ -60,14 +62,19 @@ class SaleForm(IdempotentForm):
     unless typed) or free text with a price and a VAT rate. Empty lines are ignored.
     """
 
-    customer = forms.ChoiceField(label=_("Customer"))
+    customer = forms.IntegerField(
+        label=_("Customer"),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Find the customer first."),
+            "invalid": _("Find the customer first."),
+        },
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
-    def __init__(
-        self, *args: Any, customers: list[tuple[int, str]], products: list[Product], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, shop_id: int, products: list[Product], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        form_field(self, "customer", forms.ChoiceField).choices = [("", "—"), *customers]
+        self.shop_id = shop_id
         self.products = {product.name.casefold(): product for product in products}
         self.lines: list[LineInput] = []
         self.line_errors: dict[int, str] = {}
@@ -83,6 +90,22 @@ class SaleForm(IdempotentForm):
             for index in range(LINE_ROWS)
         ]
         return rows
+
+    def clean_customer(self) -> Customer:
+        """A customer of this shop, not archived: the id comes from the page, never trusted."""
+        customer = (
+            Customer.objects.for_shop(self.shop_id)
+            .filter(pk=self.cleaned_data["customer"], is_archived=False)
+            .first()
+        )
+        if customer is None:
+            raise forms.ValidationError(_("Find the customer first."))
+        return customer
+
+    @property
+    def running_total(self) -> int:
+        """The total of the lines read so far (incomplete lines left out), in minor units."""
+        return sum(line_amount(line.quantity, line.unit_price) for line in self.lines)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -214,6 +237,38 @@ class InvoiceSettingsForm(forms.Form):
         if default and default not in (cleaned.get("accepted") or []):
             self.add_error("default_payment_mode", _("The default mode must be accepted."))
         return cleaned
+
+
+def _iso_date(label: Any) -> forms.DateField:
+    # A browser reads an <input type=date> value only as ISO (2026-12-02), in every language.
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return forms.DateField(label=label, required=False, input_formats=["%Y-%m-%d"], widget=widget)
+
+
+class SaleFilterForm(forms.Form):
+    """The Sales list's search and filters (a GET form: bad values are dropped, never a 400)."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    start = _iso_date(_("From"))
+    end = _iso_date(_("To"))
+
+    def __init__(self, *args: Any, statuses: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All")), *statuses]  # type: ignore[attr-defined]
+        self.fields["q"].widget.attrs.update(
+            type="search", placeholder=_("Customer or invoice number"), autocomplete="off"
+        )
+
+    def query(self) -> SaleQuery:
+        self.is_valid()  # a field that does not clean is left out of cleaned_data: ignored
+        data = getattr(self, "cleaned_data", {})
+        return SaleQuery(
+            search=(data.get("q") or "").strip(),
+            status=data.get("status") or "",
+            start=data.get("start"),
+            end=data.get("end"),
+        )
 
 
 class DateRangeForm(forms.Form):

@@ -1,12 +1,16 @@
 """Sales: the list, a new sale or order (quick keying), the order page, delivery, the catalogue."""
 
+from typing import Any
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ardoise.core.forms import new_key
+from ardoise.core.htmx import htmx_target
 from ardoise.customers.models import Customer
 from ardoise.invoicing import selectors, services
 from ardoise.invoicing.models import Order, OrderStatus
@@ -18,15 +22,25 @@ from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required, require
 from ardoise.staff.sales.access import get_order_for_member, get_product_for_member
-from ardoise.staff.sales.forms import ProductForm, SaleForm
+from ardoise.staff.sales.forms import ProductForm, SaleFilterForm, SaleForm
+
+SALES_PAGE_SIZE = 50
+# The element an HTMX request swaps on the new-sale page, and the partial that renders it.
+PICKER_PARTIALS = {"customer-picker": "customer_picker", "customer-results": "customer_results"}
 
 
 @member_required(Permission.SALES_VIEW)
 def sale_list(request: MemberRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    orders = selectors.orders_for_shop(request.membership.shop_id, status=status)[:200]
-    context = {"orders": orders, "status": status, "statuses": OrderStatus.choices}
-    return render(request, "staff/sales/sale_list.html", context | {"nav": "sales"})
+    statuses = [(code, label) for code, (label, _q) in selectors.SALE_STATUSES.items()]
+    form = SaleFilterForm(request.GET, statuses=statuses)
+    query = form.query()
+    orders = selectors.sales_for_shop(request.membership.shop_id, query)
+    page = Paginator(orders, SALES_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "query": query, "page": page, "nav": "sales"}
+    template = "staff/sales/sale_list.html"
+    if htmx_target(request) == "results":
+        template += "#results"
+    return render(request, template, context)
 
 
 def _account(customer: Customer) -> Account:
@@ -40,26 +54,42 @@ def _account(customer: Customer) -> Account:
 
 def _sale_form(request: MemberRequest) -> SaleForm:
     shop_id = request.membership.shop_id
-    customers = [
-        (customer.pk, customer.display_name)
-        for customer in Customer.objects.for_shop(shop_id).filter(is_archived=False)
-    ]
     products = list(selectors.products_for_shop(shop_id))
     initial = {"customer": request.GET.get("customer", "")}
     data = request.POST if request.method == "POST" else None
-    return SaleForm(data, initial=initial, customers=customers, products=products)
+    return SaleForm(data, initial=initial, shop_id=shop_id, products=products)
+
+
+def _customer_picker(request: MemberRequest, form: SaleForm) -> dict[str, Any]:
+    """Who the sale is for: the customer chosen (with what the account may still take), or the
+    customers matching what was typed. Without JavaScript the search is a plain GET form."""
+    shop = request.membership.shop
+    chosen = str(form["customer"].value() or "")
+    picked = selectors.customer_for_sale(shop, int(chosen)) if chosen.isdigit() else None
+    text = request.GET.get("customer_q", "").strip()[:100]
+    matches = selectors.customers_for_sale(shop, text) if picked is None else []
+    return {"picked": picked, "customer_q": text, "matches": matches}
+
+
+def _require_delivery(request: MemberRequest) -> bool:
+    """Deliver (and override the limit, when asked) or 403: checked before anything is written,
+    so a forged "deliver" from a role that may only take orders creates no order either."""
+    require(request.membership, Permission.SALES_DELIVER)
+    override = request.POST.get("override") == "1"
+    if override:
+        require(request.membership, Permission.ACCOUNTS_OVERRIDE_LIMIT)
+    return override
 
 
 @member_required(Permission.SALES_CREATE)
 def sale_new(request: MemberRequest) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("action") == "deliver":
+        _require_delivery(request)
     form = _sale_form(request)
     if request.method == "POST" and form.is_valid():
-        customer = Customer.objects.for_shop(request.membership.shop_id).get(
-            pk=form.cleaned_data["customer"]
-        )
         try:
             order = services.create_order(
-                account=_account(customer),
+                account=_account(form.cleaned_data["customer"]),
                 lines=form.lines,
                 note=form.cleaned_data["note"],
                 actor=request.user,
@@ -73,14 +103,15 @@ def sale_new(request: MemberRequest) -> HttpResponse:
             messages.success(request, _("Order saved. It is not in the account until delivered."))
             return redirect("staff:order_detail", order.pk)
     context = {"form": form, "products": form.products.values(), "nav": "sales"}
-    return render(request, "staff/sales/sale_new.html", context, status=400 if form.errors else 200)
+    context |= _customer_picker(request, form)
+    template, target = "staff/sales/sale_new.html", htmx_target(request)
+    if target in PICKER_PARTIALS:
+        template += f"#{PICKER_PARTIALS[target]}"
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 def _deliver(request: MemberRequest, order: Order, key: str) -> HttpResponse:
-    require(request.membership, Permission.SALES_DELIVER)
-    override = request.POST.get("override") == "1"
-    if override:
-        require(request.membership, Permission.ACCOUNTS_OVERRIDE_LIMIT)
+    override = _require_delivery(request)
     try:
         invoice = services.deliver_order(
             order=order,
@@ -103,6 +134,8 @@ def order_detail(request: MemberRequest, order_id: int) -> HttpResponse:
     if order.status == OrderStatus.DELIVERED:
         return redirect("staff:charge_detail", order.invoice.charge_id)
     context = {"order": order, "lines": order.lines.all(), "key": new_key(), "nav": "sales"}
+    if order.is_open:  # what the account may still take, read before delivering
+        context["who"] = selectors.customer_for_sale(request.membership.shop, order.customer_id)
     return render(request, "staff/sales/order_detail.html", context)
 
 

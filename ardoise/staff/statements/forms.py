@@ -29,6 +29,10 @@ class ResendForm(IdempotentForm):
 
 class StartRunForm(IdempotentForm):
     minimum_debt = MoneyField(label=_("Customers who owe at least"), minimum=1, initial=1)
+    include_recent = forms.BooleanField(
+        label=_("Also send to customers who were sent a statement in the last 24 hours"),
+        required=False,
+    )
 
 
 class StatementSettingsForm(forms.ModelForm):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +24,7 @@ from ardoise.staff.statements.forms import (
 from ardoise.statements import selectors
 from ardoise.statements.errors import StatementError
 from ardoise.statements.issuing import issue_statement
+from ardoise.statements.models import RECENT_STATEMENT
 from ardoise.statements.rendering import (
     draft_document,
     render_statement_pdf,
@@ -142,13 +144,18 @@ def statement_runs(request: MemberRequest) -> HttpResponse:
             minimum_debt=minimum,
             actor=request.membership.user,
             idempotency_key=form.cleaned_data["idempotency_key"],
+            include_recent=form.cleaned_data["include_recent"],
         )
         messages.success(request, _("The statement run is queued."))
         return redirect("staff:statement_run_detail", run.pk)
+    since = timezone.now() - RECENT_STATEMENT
+    debtor_ids = set(debtors(shop.pk).values_list("id", flat=True))
     context = {
         "form": form,
         "runs": selectors.runs_for_shop(shop.pk)[:20],
-        "debtor_count": debtors(shop.pk).count(),
+        "debtor_count": len(debtor_ids),
+        "recent_run": selectors.latest_run_since(shop.pk, since=since),
+        "recent_count": len(selectors.recently_sent_account_ids(shop.pk, since=since) & debtor_ids),
         "nav": "statements",
     }
     return render(request, "staff/statements/runs.html", context)
@@ -159,8 +166,10 @@ def statement_run_detail(request: MemberRequest, run_id: int) -> HttpResponse:
     run = get_run_for_member(request.membership, run_id)
     context = {
         "run": run,
+        "state": run.state(),
         "progress": selectors.run_progress(run),
         "problems": selectors.run_problems(run)[:200],
+        "reasons": selectors.REASON_LABELS,
         "nav": "statements",
     }
     template = "staff/statements/run_detail.html"

@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
@@ -12,9 +13,9 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account, ChargeStatus, Credit
 from ardoise.payments import services as payments
 from ardoise.payments.models import PaymentMode, Settlement, SettlementStatus
-from ardoise.shops.models import Shop
+from ardoise.shops.models import RoleKind, Shop
 from tests.factories import key
-from tests.support import database_snapshot
+from tests.support import database_snapshot, nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -372,3 +373,22 @@ def test_payments_export_ignores_another_shops_rows(other_client: Client, invoic
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert rows == [("Total received", None, None, None, None, None, 0, 0)]
+
+
+def test_a_role_without_deliver_posting_deliver_gets_403_and_no_order_is_created(
+    client_as: Callable[[str], Client], account: Account, tomatoes: Product
+) -> None:
+    associate = client_as(RoleKind.ASSOCIATE)  # may take orders, may not deliver
+    data = {
+        "customer": account.customer_id,
+        "idempotency_key": key(),
+        "line-0-item": "Tomates",
+        "line-0-quantity": "2",
+        "action": "deliver",
+    }
+
+    with nothing_written():
+        response = associate.post(reverse("staff:sale_new"), data)
+
+    assert response.status_code == 403
+    assert Order.objects.count() == 0
