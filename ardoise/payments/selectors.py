@@ -5,9 +5,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger.models import Credit, CreditKind, CreditStatus
 from ardoise.payments.models import (
+    BuiltInMode,
     Checkout,
     CheckoutStatus,
     OnlinePaymentSettings,
@@ -17,10 +20,25 @@ from ardoise.payments.models import (
 )
 from ardoise.payments.providers.base import PaymentProvider
 from ardoise.payments.providers.registry import get_provider
+from ardoise.shops.models import Shop
+
+RECEIVED_ON_HISTORY = dt.timedelta(days=365)
 
 
 def accepted_modes(shop_id: int) -> list[PaymentMode]:
     return list(PaymentMode.objects.for_shop(shop_id).accepted())
+
+
+def manual_modes(shop_id: int) -> list[PaymentMode]:
+    """The accepted modes staff may record by hand: all but "online", which only a provider's
+    confirmation records."""
+    return [mode for mode in accepted_modes(shop_id) if mode.code != BuiltInMode.ONLINE]
+
+
+def earliest_received_on(shop: Shop) -> dt.date:
+    """The oldest date received a payment may carry: a year before the shop was created. A shop
+    keys in what it took before it used Ardoise, within a year; older is a typing mistake."""
+    return timezone.localdate(shop.created_at) - RECEIVED_ON_HISTORY
 
 
 def settlements_for_invoice(invoice: Invoice) -> list[Settlement]:
