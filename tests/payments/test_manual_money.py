@@ -25,7 +25,7 @@ from ardoise.payments.models import PaymentMode, Settlement, SettlementStatus
 from ardoise.shops.models import Shop
 from tests.factories import key, make_account, make_shop
 from tests.invoicing.builders import make_invoice
-from tests.ledger.support import nothing_written
+from tests.support import nothing_written
 
 pytestmark = pytest.mark.django_db
 
