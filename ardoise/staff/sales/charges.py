@@ -113,6 +113,7 @@ def _page(
         # Only what is still owed is offered: a paid invoice has no form pre-filled with its total.
         "can_settle": not is_void and charge.open_amount > 0,
         "refunds": _refunds(charge),
+        "has_active_refunds": charge.credit_notes.filter(status=CreditStatus.ACTIVE).exists(),
         "is_refunded": not is_void and charge.total > 0 and charge.creditable_amount == 0,
         "reason_key": new_key(),
         "is_void": is_void,

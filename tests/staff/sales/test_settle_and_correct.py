@@ -475,3 +475,17 @@ def test_the_payments_page_has_no_online_cell_to_type_in(
 
     assert f'name="amount-{invoice.pk}-cash"' in page
     assert f'name="amount-{invoice.pk}-online"' not in page
+
+
+def test_a_refunded_sale_asks_for_its_refunds_to_be_reversed_first(
+    owner_client: Client, invoice: Invoice
+) -> None:
+    note = ledger.issue_credit_note(
+        charge=invoice.charge, amount=10_00, reason="Abîmé", idempotency_key=key(), actor=None
+    )
+
+    page = owner_client.get(_detail(invoice)).content.decode()
+
+    assert 'id="reverse-refunds-first"' in page
+    assert reverse("staff:charge_reverse", args=[invoice.charge_id]) not in page
+    assert reverse("staff:credit_detail", args=[note.pk]) in page
