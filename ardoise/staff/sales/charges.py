@@ -1,5 +1,6 @@
 """The transaction page of a charge (an invoice or a debit note): lines, status, allocations, the
-settlement block, receipts and the invoice (print and PDF), and Refund."""
+settlement block (only what is still owed), receipts and the invoice (print and PDF), Refund,
+and the reversal of a sale or a debit note entered by mistake."""
 
 from typing import Any
 
