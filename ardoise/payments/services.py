@@ -38,6 +38,7 @@ from ardoise.ledger.models import (
     CreditStatus,
     JournalEntry,
 )
+from ardoise.ledger.selectors import refund_minimum_to_account
 from ardoise.payments.errors import (
     InvoiceVoid,
     ModeNotAccepted,
@@ -452,7 +453,7 @@ def refund_charge(
         if mode is None:
             raise ModeNotAccepted()
         current = Charge.objects.get(pk=charge.pk)  # the ledger locks it and checks again
-        minimum = ledger.refund_minimum_to_account(current, _positive(amount))
+        minimum = refund_minimum_to_account(current, _positive(amount))
         if not minimum and to_account is None:
             to_account = 0  # stated, so that the ledger refuses it if the sale is unpaid by then
         elif to_account is None or to_account < minimum:

@@ -13,6 +13,7 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.errors import AlreadyReversed
 from ardoise.ledger.models import Account, ChargeStatus, CreditKind, CreditStatus, JournalEntry
+from ardoise.payments import selectors as payment_selectors
 from ardoise.payments import services as payments
 from ardoise.payments.errors import (
     ModeNotAccepted,
@@ -66,6 +67,9 @@ def test_a_settlement_of_what_the_page_showed_is_recorded(invoice: Invoice) -> N
     assert (settlement.applied_amount, invoice.charge.status) == (60_00, ChargeStatus.PAID)
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: none here, as in a
+# view.
+@pytest.mark.django_db(transaction=True)
 def test_a_settlement_from_a_page_shown_before_the_invoice_was_paid_writes_nothing(
     invoice: Invoice,
 ) -> None:
@@ -97,8 +101,8 @@ def test_the_same_settlement_posted_again_comes_back_without_a_second_payment(
 
 
 def test_online_is_not_a_manual_mode(shop: Shop) -> None:
-    assert "online" not in [mode.code for mode in payments.manual_modes(shop.pk)]
-    assert "online" in [mode.code for mode in payments.accepted_modes(shop.pk)]
+    assert "online" not in [mode.code for mode in payment_selectors.manual_modes(shop.pk)]
+    assert "online" in [mode.code for mode in payment_selectors.accepted_modes(shop.pk)]
 
 
 def test_settling_by_online_payment_by_hand_is_refused_and_writes_nothing(
@@ -200,7 +204,7 @@ def test_a_date_received_in_the_future_or_long_before_the_shop_is_refused(
 def test_the_earliest_date_received_is_a_year_before_the_shop_was_created(shop: Shop) -> None:
     created = timezone.localdate(shop.created_at)
 
-    assert payments.earliest_received_on(shop) == created - dt.timedelta(days=365)
+    assert payment_selectors.earliest_received_on(shop) == created - dt.timedelta(days=365)
 
 
 # --- Refunds that say where the money goes ------------------------------------------------------

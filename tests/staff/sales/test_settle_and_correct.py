@@ -11,10 +11,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from ardoise.invoicing.models import Invoice, Settlement, SettlementStatus
+from ardoise.invoicing.models import Invoice
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account, ChargeStatus, Credit, CreditStatus, JournalEntry
 from ardoise.payments import services as payments
+from ardoise.payments.models import Settlement, SettlementStatus
 from ardoise.shops.models import RoleKind, Shop
 from tests.factories import key
 from tests.support import nothing_written
@@ -81,7 +82,8 @@ def test_a_partly_paid_invoice_offers_only_what_is_still_owed(
 
     form = owner_client.get(_detail(invoice)).context["settle_form"]
 
-    assert (form.initial["amount"], form.initial["expected_open"]) == ("40.00", 40_00)
+    assert (form.initial["amount"], form.initial["expected_open"]) == (40_00, 40_00)
+    assert 'value="40.00"' in owner_client.get(_detail(invoice)).content.decode()
 
 
 def test_a_fully_refunded_invoice_says_so_and_offers_nothing_to_settle(
@@ -100,6 +102,9 @@ def test_a_fully_refunded_invoice_says_so_and_offers_nothing_to_settle(
     assert ">Paid<" not in page
 
 
+# A refusal inside a savepoint=False use case dooms the enclosing transaction: none here, as in a
+# view.
+@pytest.mark.django_db(transaction=True)
 def test_reposting_an_old_settlement_form_records_nothing(
     owner_client: Client, invoice: Invoice
 ) -> None:
