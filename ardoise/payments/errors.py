@@ -35,3 +35,31 @@ class SettlementChanged(LedgerError):
 class SettlementAlreadyReversed(LedgerError):
     code = "settlement_already_reversed"
     default_message = _("This settlement has already been reversed.")
+
+
+class ModeOnlineOnly(LedgerError):
+    code = "mode_online_only"
+    default_message = _(
+        "Online payments are recorded only by the payment provider's confirmation, not by hand."
+    )
+
+
+class SettlementPageOutOfDate(LedgerError):
+    code = "settlement_page_out_of_date"
+    default_message = _(
+        "The page was out of date: this invoice was settled meanwhile (still owed now: "
+        "%(open)s). Nothing was recorded."
+    )
+
+
+class ReceivedOnOutOfRange(LedgerError):
+    code = "received_on_out_of_range"
+    default_message = _("The date received must be between %(earliest)s and today.")
+
+
+class RefundSplitRequired(LedgerError):
+    code = "refund_split_required"
+    default_message = _(
+        "This sale is not fully paid: %(to_account)s must go back to the customer's account "
+        "and at most %(payout)s may be paid out in %(mode)s. Check the split and confirm."
+    )

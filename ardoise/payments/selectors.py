@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -39,6 +40,9 @@ from ardoise.payments.models import (
 )
 from ardoise.payments.providers.base import PaymentProvider
 from ardoise.payments.providers.registry import get_provider
+from ardoise.shops.models import Shop
+
+RECEIVED_ON_HISTORY = dt.timedelta(days=365)
 
 ACCOUNT = BuiltInMode.ACCOUNT.value
 CHUNK_SIZE = 2000
@@ -46,6 +50,18 @@ CHUNK_SIZE = 2000
 
 def accepted_modes(shop_id: int) -> list[PaymentMode]:
     return list(PaymentMode.objects.for_shop(shop_id).accepted())
+
+
+def manual_modes(shop_id: int) -> list[PaymentMode]:
+    """The accepted modes staff may record by hand: all but "online", which only a provider's
+    confirmation records."""
+    return [mode for mode in accepted_modes(shop_id) if mode.code != BuiltInMode.ONLINE]
+
+
+def earliest_received_on(shop: Shop) -> dt.date:
+    """The oldest date received a payment may carry: a year before the shop was created. A shop
+    keys in what it took before it used Ardoise, within a year; older is a typing mistake."""
+    return timezone.localdate(shop.created_at) - RECEIVED_ON_HISTORY
 
 
 def settlements_for_invoice(invoice: Invoice) -> list[Settlement]:

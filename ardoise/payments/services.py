@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.audit.services import record_event
-from ardoise.core.money import MoneyError, require_minor
+from ardoise.core.money import MoneyError, format_money, require_minor
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import (
@@ -30,19 +30,34 @@ from ardoise.ledger.errors import (
     InvalidPaymentMode,
     ReasonRequired,
 )
-from ardoise.ledger.models import Account, Allocation, Charge, ChargeStatus, Credit, CreditStatus
+from ardoise.ledger.models import (
+    Account,
+    Allocation,
+    Charge,
+    ChargeStatus,
+    Credit,
+    CreditStatus,
+    JournalEntry,
+)
+from ardoise.ledger.selectors import refund_minimum_to_account
 from ardoise.payments.errors import (
     InvoiceVoid,
     ModeNotAccepted,
+    ModeOnlineOnly,
     NothingToDeduct,
     PaymentTrackingDisabled,
+    ReceivedOnOutOfRange,
+    RefundSplitRequired,
     SettlementAlreadyReversed,
     SettlementChanged,
+    SettlementPageOutOfDate,
 )
 from ardoise.payments.models import BuiltInMode, PaymentMode, Settlement, SettlementStatus
+from ardoise.payments.selectors import earliest_received_on
 from ardoise.shops.models import Shop, User
 
 ACCOUNT = BuiltInMode.ACCOUNT.value
+ONLINE = BuiltInMode.ONLINE.value
 
 
 def install_built_in_modes(*, shop_id: int) -> list[PaymentMode]:
@@ -54,6 +69,54 @@ def install_built_in_modes(*, shop_id: int) -> list[PaymentMode]:
         if code not in existing
     ]
     return PaymentMode.objects.bulk_create(modes)
+
+
+def check_received_on(shop: Shop, received_on: dt.date | None) -> None:
+    """Refuse a date received in the future or before `earliest_received_on`."""
+    if received_on is None:
+        return
+    earliest = earliest_received_on(shop)
+    if not earliest <= received_on <= timezone.localdate():
+        raise ReceivedOnOutOfRange(earliest=_date(earliest))
+
+
+def _date(day: dt.date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def record_received(
+    *,
+    account: Account,
+    top_up: bool,
+    amount: int,
+    mode: str,
+    reference: str,
+    received_on: dt.date | None,
+    occurred_at: dt.datetime | None,
+    idempotency_key: str,
+    actor: User | None,
+) -> Credit:
+    """Money taken by hand on the Account tab: a payment (settles open charges) or a top-up.
+
+    Refuses "online" (only a provider's confirmation records it) and a date received in the
+    future or absurdly old, before anything is written; the ledger does the rest.
+    """
+    if mode == ONLINE:
+        raise ModeOnlineOnly()
+    check_received_on(Shop.objects.get(pk=account.shop_id), received_on)
+    record = ledger.record_top_up if top_up else ledger.record_payment
+    return record(
+        account=account,
+        amount=amount,
+        mode=mode,
+        reference=reference,
+        received_on=received_on,
+        occurred_at=occurred_at,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
 
 
 def add_payment_mode(*, shop_id: int, label: str, actor: User | None) -> PaymentMode:
@@ -153,6 +216,8 @@ def _positive(amount: object) -> int:
 def _check_mode(shop: Shop, mode: str) -> None:
     if not shop.payment_tracking_enabled:
         raise PaymentTrackingDisabled()
+    if mode == ONLINE:
+        raise ModeOnlineOnly()
     if not PaymentMode.objects.filter(shop_id=shop.pk, code=mode, is_accepted=True).exists():
         raise ModeNotAccepted()
 
@@ -177,6 +242,7 @@ def settle_invoice(
     idempotency_key: str,
     received_on: dt.date | None = None,
     occurred_at: dt.datetime | None = None,
+    expected_open: int | None = None,
 ) -> Settlement:
     """Record how an invoice was settled.
 
@@ -185,10 +251,15 @@ def settle_invoice(
     a credit, an "avoir"), less leaves the rest owed. Deducted from the account ("account"):
     the customer's unapplied credits, oldest first, are allocated to the charge up to `amount`;
     what they do not cover stays owed. Same key, same request: the first settlement comes back.
+
+    `expected_open` is what the form showed as still owed: if the invoice's open amount is not
+    that any more once it is locked (settled meanwhile, from another tab or an old form posted
+    again), nothing is written. "online" is refused: only a provider's confirmation records it.
     """
     amount = _positive(amount)
     shop = Shop.objects.get(pk=invoice.shop_id)
     _check_mode(shop, mode)
+    check_received_on(shop, received_on)
     # savepoint=False: composed inside set_settled_amount's transaction (and the demo's).
     with transaction.atomic(savepoint=False):
         # Lock first, then read the key: two requests with one key on this invoice cannot both
@@ -202,6 +273,8 @@ def settle_invoice(
                 raise IdempotencyConflict()
             return settlement
         _refuse_void(charge)
+        if expected_open is not None and charge.open_amount != expected_open:
+            raise SettlementPageOutOfDate(open=format_money(charge.open_amount, shop.currency))
         credit: Credit | None = None
         sources: list[list[int]] = []
         if mode == ACCOUNT:
@@ -312,6 +385,27 @@ def reverse_settlement(
     return locked
 
 
+def reverse_credit(
+    *, credit: Credit, reason: str, actor: User | None, idempotency_key: str
+) -> JournalEntry:
+    """Correct a payment, top-up, adjustment or credit note recorded by mistake.
+
+    The ledger's reversing entry, with a reason; a payment that settled an invoice from its foot
+    is reversed through its settlement, so that the invoice shows it reversed too. Posted again
+    with the same key, the first reversal comes back (the ledger's claim on the key).
+    """
+    settlement = Settlement.objects.filter(credit=credit, status=SettlementStatus.ACTIVE).first()
+    if settlement is not None:
+        reversed_settlement = reverse_settlement(
+            settlement=settlement, reason=reason, actor=actor, idempotency_key=idempotency_key
+        )
+        assert reversed_settlement.reversal_entry is not None
+        return reversed_settlement.reversal_entry
+    return ledger.reverse_entry(
+        entry=credit.entry, reason=reason, idempotency_key=idempotency_key, actor=actor
+    )
+
+
 def _release(settlement: Settlement, *, actor: User | None, idempotency_key: str) -> None:
     charge = settlement.invoice.charge
     for credit_id, part in settlement.sources:
@@ -330,6 +424,56 @@ def _release(settlement: Settlement, *, actor: User | None, idempotency_key: str
                 idempotency_key=f"{idempotency_key}:{credit_id}",
                 actor=actor,
             )
+
+
+def refund_charge(
+    *,
+    charge: Charge,
+    amount: int,
+    reason: str,
+    refund_mode: str,
+    to_account: int | None,
+    idempotency_key: str,
+    actor: User | None,
+) -> Credit:
+    """Refund part or all of a sale from the back office, paid out as the cashier said.
+
+    A payout by a mode other than the account must be one the shop accepts, never "online" (no
+    provider refund exists). On a sale not fully paid, the unpaid part must go back to the account:
+    a payout mode with no explicit `to_account` is refused with the split (how much goes to the
+    account, how much may be paid out), so the cashier confirms it rather than finding out
+    afterwards; so is a split that sends less than the unpaid part to the account. Same key,
+    same request: the first credit note comes back (the ledger's claim).
+    """
+    if refund_mode != ACCOUNT:
+        if refund_mode == ONLINE:
+            raise ModeOnlineOnly()
+        mode = PaymentMode.objects.filter(
+            shop_id=charge.shop_id, code=refund_mode, is_accepted=True
+        ).first()
+        if mode is None:
+            raise ModeNotAccepted()
+        current = Charge.objects.get(pk=charge.pk)  # the ledger locks it and checks again
+        minimum = refund_minimum_to_account(current, _positive(amount))
+        if not minimum and to_account is None:
+            to_account = 0  # stated, so that the ledger refuses it if the sale is unpaid by then
+        elif to_account is None or to_account < minimum:
+            currency = charge.account.currency
+            raise RefundSplitRequired(
+                to_account=format_money(minimum, currency),
+                payout=format_money(amount - minimum, currency),
+                mode=str(mode.label).lower(),
+                minimum=minimum,
+            )
+    return ledger.issue_credit_note(
+        charge=charge,
+        amount=amount,
+        reason=reason,
+        refund_mode=refund_mode,
+        to_account=None if refund_mode == ACCOUNT else to_account,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
 
 
 def set_settled_amount(

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from ardoise.audit.models import AuditEvent
 from ardoise.ledger import services as ledger
@@ -125,6 +125,52 @@ def test_payment_refuses_a_future_date(owner_client: Client, account: Account) -
     response = owner_client.post(_url(account, "payment"), _payment(day=tomorrow))
 
     assert response.context["form"].errors["day"] == ["The date cannot be in the future."]
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("kind", ["payment", "top-up"])
+def test_a_date_received_long_before_the_shop_was_created_is_refused_next_to_the_field(
+    shop: Shop, owner_client: Client, account: Account, kind: str
+) -> None:
+    before = database_snapshot()
+    earliest = timezone.localdate(shop.created_at) - dt.timedelta(days=365)
+    too_old = (earliest - dt.timedelta(days=1)).isoformat()
+
+    response = owner_client.post(_url(account, kind), _payment(day=too_old))
+
+    assert response.status_code == 400
+    with translation.override("en"):
+        shown = formats.date_format(earliest, "SHORT_DATE_FORMAT")
+    assert response.context["form"].errors["day"] == [f"The date cannot be before {shown}."]
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("kind", ["payment", "top-up"])
+def test_the_date_received_defaults_to_today_within_its_bounds(
+    shop: Shop, owner_client: Client, account: Account, kind: str
+) -> None:
+    response = owner_client.get(_url(account, kind))
+
+    field = response.context["form"]["day"]
+    earliest = timezone.localdate(shop.created_at) - dt.timedelta(days=365)
+    assert field.value() == timezone.localdate()
+    assert field.field.widget.attrs["max"] == timezone.localdate().isoformat()
+    assert field.field.widget.attrs["min"] == earliest.isoformat()
+    assert b"When the money was received" in response.content
+
+
+@pytest.mark.parametrize("kind", ["payment", "top-up"])
+def test_online_payment_is_neither_offered_nor_accepted_on_the_account_tab(
+    owner_client: Client, account: Account, kind: str
+) -> None:
+    before = database_snapshot()
+
+    offered = owner_client.get(_url(account, kind)).context["form"].fields["mode"].choices
+    response = owner_client.post(_url(account, kind), _payment(mode="online"))
+
+    assert "online" not in dict(offered)
+    assert response.status_code == 400
+    assert "mode" in response.context["form"].errors
     assert database_snapshot() == before
 
 

@@ -24,6 +24,7 @@ from ardoise.invoicing import services as invoicing
 from ardoise.invoicing.models import Invoice, Order, Product
 from ardoise.ledger.models import Account
 from ardoise.payments import services as payments
+from ardoise.payments.models import Settlement
 from ardoise.shops.models import Membership, Role, RoleKind, Shop, User
 from ardoise.shops.permissions import BUILT_IN_ROLES, Permission
 from ardoise.statements.issuing import issue_statement
@@ -174,6 +175,10 @@ def _customer(world: World) -> list[Any]:
 
 def _charge(world: World) -> list[Any]:
     return [world.invoice.charge_id]
+
+
+def _credit(world: World) -> list[Any]:
+    return [Settlement.objects.get(pk=world.settlement_id).credit_id]
 
 
 def _statement(world: World) -> list[Any]:
@@ -353,8 +358,17 @@ ROUTES: dict[str, Route] = {
         _charge,
         _post(
             P.PAYMENTS_RECORD,
-            data=lambda world: {"mode": "cash", "amount": "5", "idempotency_key": key()},
+            data=lambda world: {
+                "mode": "cash",
+                "amount": "5",
+                "expected_open": "5000",
+                "idempotency_key": key(),
+            },
         ),
+    ),
+    "staff:charge_reverse": _ids(
+        _charge,
+        _post(P.ACCOUNTS_REVERSE, data=lambda world: {"reason": "Wrong", "idempotency_key": key()}),
     ),
     "staff:charge_refund": _ids(
         _charge,
@@ -366,6 +380,13 @@ ROUTES: dict[str, Route] = {
     "staff:receipt": _ids(_charge, _get(P.SALES_VIEW)),
     "staff:settlement_reverse": _ids(
         lambda world: [world.settlement_id],
+        _post(P.ACCOUNTS_REVERSE, data=lambda world: {"reason": "Wrong", "idempotency_key": key()}),
+    ),
+    # A credit's page (the settled payment), its receipt and its reversal.
+    "staff:credit_detail": _ids(_credit, _get(P.CUSTOMERS_VIEW)),
+    "staff:credit_receipt": _ids(_credit, _get(P.CUSTOMERS_VIEW)),
+    "staff:credit_reverse": _ids(
+        _credit,
         _post(P.ACCOUNTS_REVERSE, data=lambda world: {"reason": "Wrong", "idempotency_key": key()}),
     ),
     # The Payments page and its rows.
@@ -617,7 +638,7 @@ def test_every_object_url_answers_404_for_another_shops_id() -> None:
             answers[f"{key_} {probe.method}"] = _send(client, key_, probe, theirs).status_code
 
     assert answers == {name: 404 for name in answers}
-    assert len(answers) == 40
+    assert len(answers) == 44
     assert database_snapshot().changes_since(before) == {}
     theirs.account.refresh_from_db()
     theirs.target.refresh_from_db()

@@ -4,24 +4,42 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class PastDateField(forms.DateField):
-    """A day, today or before (the shop's time zone); a calendar in the browser."""
+    """A day, today or before (the shop's time zone), and not before `earliest` when given; a
+    calendar in the browser, bounded the same way."""
 
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    default_error_messages = {"future": _("The date cannot be in the future.")}
+    default_error_messages = {
+        "future": _("The date cannot be in the future."),
+        "too_old": _("The date cannot be before %(earliest)s."),
+    }
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, earliest: dt.date | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", ["%Y-%m-%d"])
         super().__init__(**kwargs)
+        self.earliest = earliest
+
+    def set_earliest(self, earliest: dt.date | None) -> None:
+        """Bound this form's field (called when the form is made: today is then, not import)."""
+        self.earliest = earliest
+        self.widget.attrs["max"] = timezone.localdate().isoformat()
+        if earliest is not None:
+            self.widget.attrs["min"] = earliest.isoformat()
 
     def validate(self, value: Any) -> None:
         super().validate(value)
         if isinstance(value, dt.date) and value > timezone.localdate():
             raise forms.ValidationError(self.error_messages["future"], code="future")
+        if isinstance(value, dt.date) and self.earliest is not None and value < self.earliest:
+            raise forms.ValidationError(
+                self.error_messages["too_old"],
+                code="too_old",
+                params={"earliest": formats.date_format(self.earliest, "SHORT_DATE_FORMAT")},
+            )
 
 
 def occurred_at_for(day: dt.date | None) -> dt.datetime | None:

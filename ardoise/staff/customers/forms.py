@@ -1,5 +1,6 @@
 """Back-office forms for customers and their accounts. Money fields clean to minor units."""
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -63,12 +64,22 @@ class ReceiptForm(IdempotentForm):
 
     mode = forms.ChoiceField(label=_("Payment mode"))
     amount = MoneyField(label=_("Amount"), minimum=1)
-    day = PastDateField(label=_("Date"))
+    day = PastDateField(
+        label=_("Date received"),
+        help_text=_("When the money was received (a cheque from last Friday): today by default."),
+    )
     reference = forms.CharField(label=_("Reference"), max_length=60, required=False)
 
-    def __init__(self, *args: Any, modes: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        modes: list[tuple[str, str]],
+        earliest: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         form_field(self, "mode", forms.ChoiceField).choices = modes
+        form_field(self, "day", PastDateField).set_earliest(earliest)
 
 
 class AdjustmentForm(IdempotentForm):

@@ -26,6 +26,9 @@ from ardoise.ledger.errors import (
     ReasonRequired,
 )
 from ardoise.ledger.models import Account
+from ardoise.payments import selectors as payment_selectors
+from ardoise.payments import services as payments
+from ardoise.payments.errors import ModeNotAccepted, ModeOnlineOnly, ReceivedOnOutOfRange
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.customers.fields import occurred_at_for
@@ -54,33 +57,32 @@ def _receipt_form(request: MemberRequest, account: Account) -> forms.Form:
     shop = request.membership.shop
     if shop.default_payment_mode in dict(modes):
         initial["mode"] = shop.default_payment_mode
-    return ReceiptForm(request.POST or None, modes=modes, initial=initial)
+    earliest = payment_selectors.earliest_received_on(shop)
+    return ReceiptForm(request.POST or None, modes=modes, initial=initial, earliest=earliest)
+
+
+def _receive(
+    request: MemberRequest, account: Account, data: dict[str, Any], *, top_up: bool
+) -> object:
+    return payments.record_received(
+        account=account,
+        top_up=top_up,
+        amount=data["amount"],
+        mode=data["mode"],
+        reference=data["reference"],
+        received_on=data["day"],
+        occurred_at=occurred_at_for(data["day"]),
+        idempotency_key=data["idempotency_key"],
+        actor=request.user,
+    )
 
 
 def _record_payment(request: MemberRequest, account: Account, data: dict[str, Any]) -> object:
-    return ledger.record_payment(
-        account=account,
-        amount=data["amount"],
-        mode=data["mode"],
-        reference=data["reference"],
-        received_on=data["day"],
-        occurred_at=occurred_at_for(data["day"]),
-        idempotency_key=data["idempotency_key"],
-        actor=request.user,
-    )
+    return _receive(request, account, data, top_up=False)
 
 
 def _record_top_up(request: MemberRequest, account: Account, data: dict[str, Any]) -> object:
-    return ledger.record_top_up(
-        account=account,
-        amount=data["amount"],
-        mode=data["mode"],
-        reference=data["reference"],
-        received_on=data["day"],
-        occurred_at=occurred_at_for(data["day"]),
-        idempotency_key=data["idempotency_key"],
-        actor=request.user,
-    )
+    return _receive(request, account, data, top_up=True)
 
 
 def _debit_form(request: MemberRequest, account: Account) -> forms.Form:
@@ -173,7 +175,10 @@ _FIELDS: dict[type[LedgerError], str] = {
     InvalidAmount: "amount",
     CreditLimitExceeded: "amount",
     InvalidDate: "day",
+    ReceivedOnOutOfRange: "day",
     InvalidPaymentMode: "mode",
+    ModeOnlineOnly: "mode",
+    ModeNotAccepted: "mode",
     ReasonRequired: "reason",
     IdempotencyConflict: "",
 }

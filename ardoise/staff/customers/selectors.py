@@ -175,6 +175,7 @@ class ActivityLine:
     charge_id: int | None
     amount: int
     running_balance: int
+    credit_id: int | None = None
 
 
 def activity_lines(activity: Activity, mode_labels: dict[str, str]) -> list[ActivityLine]:
@@ -196,6 +197,7 @@ def activity_lines(activity: Activity, mode_labels: dict[str, str]) -> list[Acti
                 reference=(document.reference if document is not None else "") or entry.memo,
                 detail=detail,
                 charge_id=charge.pk if charge is not None else None,
+                credit_id=credit.pk if credit is not None else None,
                 amount=row.amount,
                 running_balance=row.running_balance,
             )

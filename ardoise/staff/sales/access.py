@@ -3,6 +3,7 @@
 from django.http import Http404
 
 from ardoise.invoicing.models import Invoice, Order, Product
+from ardoise.ledger.models import Credit
 from ardoise.payments.models import Settlement
 from ardoise.shops.models import Membership
 from ardoise.shops.permissions import Permission
@@ -61,3 +62,17 @@ def get_settlement_for_member(
     if settlement is None:
         raise Http404("no such settlement in this shop")
     return settlement
+
+
+def get_credit_for_member(
+    membership: Membership, credit_id: int, *, perm: Permission = Permission.SALES_VIEW
+) -> Credit:
+    require(membership, perm)
+    credit = (
+        Credit.objects.filter(shop_id=membership.shop_id, pk=credit_id)
+        .select_related("account__customer", "entry")
+        .first()
+    )
+    if credit is None:
+        raise Http404("no such credit in this shop")
+    return credit

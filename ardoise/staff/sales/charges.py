@@ -1,5 +1,6 @@
 """The transaction page of a charge (an invoice or a debit note): lines, status, allocations, the
-settlement block, receipts and the invoice (print and PDF), and Refund."""
+settlement block (only what is still owed), receipts and the invoice (print and PDF), Refund,
+and the reversal of a sale or a debit note entered by mistake."""
 
 from typing import Any
 
@@ -11,26 +12,34 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ardoise.core.forms import new_key
+from ardoise.core.forms import amount_input_value, new_key
+from ardoise.core.money import format_money
 from ardoise.invoicing import selectors
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import LedgerError
-from ardoise.ledger.models import Allocation, Charge, ChargeStatus, Credit
+from ardoise.ledger.models import Allocation, Charge, ChargeStatus, Credit, CreditStatus
 from ardoise.ledger.selectors import refund_minimum_to_account
 from ardoise.payments import selectors as payment_selectors
 from ardoise.payments import services as payments
+from ardoise.payments.errors import (
+    ModeOnlineOnly,
+    ReceivedOnOutOfRange,
+    RefundSplitRequired,
+    SettlementPageOutOfDate,
+)
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.models import Membership, Shop
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import get_charge_for_member, member_required, require
+from ardoise.staff.customers.fields import occurred_at_for
 from ardoise.staff.sales.access import get_settlement_for_member
 from ardoise.staff.sales.forms import ReasonForm, RefundForm, SettlementForm
 
 ACCOUNT = "account"
 
 
-def _mode_labels(shop_id: int) -> dict[str, str]:
+def mode_labels(shop_id: int) -> dict[str, str]:
     from ardoise.payments.models import PaymentMode
 
     labels = {mode.code: mode.label for mode in PaymentMode.objects.for_shop(shop_id)}
@@ -53,22 +62,43 @@ def document_context(shop: Shop, charge: Charge) -> dict[str, Any]:
         "account": account,
         "settlements": settlements,
         "received": [row for row in settlements if row.is_active and row.credit_id],
-        "labels": _mode_labels(shop.pk),
+        "labels": mode_labels(shop.pk),
         "printed_at": timezone.now(),
         "shop": shop,
     }
 
 
 def _settlement_form(membership: Membership, charge: Charge, data: Any = None) -> SettlementForm:
+    """Pre-filled with what is still owed, and carrying it: the service refuses the form if the
+    invoice was settled since it was shown."""
     shop = membership.shop
-    modes = payment_selectors.accepted_modes(shop.pk)
-    amount = charge.open_amount or charge.total
-    initial = {"mode": shop.default_payment_mode, "amount": amount or None}
-    return SettlementForm(data, initial=initial, modes=modes)
+    modes = payment_selectors.manual_modes(shop.pk)
+    initial = {
+        "mode": shop.default_payment_mode,
+        "amount": charge.open_amount or None,
+        "received_on": timezone.localdate(),
+        "expected_open": charge.open_amount,
+    }
+    earliest = payment_selectors.earliest_received_on(shop)
+    return SettlementForm(data, initial=initial, modes=modes, earliest=earliest)
+
+
+def _refunds(charge: Charge) -> dict[str, int]:
+    notes = Credit.objects.filter(
+        shop_id=charge.shop_id, against_charge=charge, status=CreditStatus.ACTIVE
+    )
+    return {
+        "to_account": sum(note.amount for note in notes),
+        "paid_out": sum(note.payout_amount for note in notes),
+    }
 
 
 def _page(
-    request: MemberRequest, charge: Charge, *, settle_form: SettlementForm | None = None
+    request: MemberRequest,
+    charge: Charge,
+    *,
+    settle_form: SettlementForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     context = document_context(request.membership.shop, charge)
     allocations = (
@@ -76,21 +106,25 @@ def _page(
         .select_related("credit")
         .order_by("created_at", "id")
     )
+    is_void = charge.status == ChargeStatus.VOID
     context |= {
         "allocations": allocations,
         "credit_notes": Credit.objects.filter(shop_id=charge.shop_id, against_charge=charge),
         "settle_form": settle_form or _settlement_form(request.membership, charge),
+        # Only what is still owed is offered: a paid invoice has no form pre-filled with its total.
+        "can_settle": not is_void and charge.open_amount > 0,
+        "refunds": _refunds(charge),
+        "has_active_refunds": charge.credit_notes.filter(status=CreditStatus.ACTIVE).exists(),
+        "is_refunded": not is_void and charge.total > 0 and charge.creditable_amount == 0,
         "reason_key": new_key(),
-        "is_void": charge.status == ChargeStatus.VOID,
+        "is_void": is_void,
         "can_refund": charge.creditable_amount > 0
         and (
             {"sales.refund", "sales.refund_to_account"} & set(request.membership.role.permissions)
         ),
         "nav": "sales",
     }
-    return render(
-        request, "staff/sales/charge_detail.html", context, status=400 if settle_form else 200
-    )
+    return render(request, "staff/sales/charge_detail.html", context, status=status)
 
 
 @member_required(Permission.SALES_VIEW)
@@ -107,25 +141,37 @@ def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
     if invoice is None:
         form.add_error(None, _("Only invoices have a settlement block."))
     elif form.is_valid():
+        data = form.cleaned_data
+        data["received_on"] = data["received_on"] or timezone.localdate()
         try:
             settlement = payments.settle_invoice(
                 invoice=invoice,
-                mode=form.cleaned_data["mode"],
-                amount=form.cleaned_data["amount"],
+                mode=data["mode"],
+                amount=data["amount"],
+                received_on=data["received_on"],
+                occurred_at=occurred_at_for(data["received_on"]),
+                expected_open=data["expected_open"],
                 actor=request.user,
-                idempotency_key=form.cleaned_data["idempotency_key"],
+                idempotency_key=data["idempotency_key"],
             )
+        except ReceivedOnOutOfRange as error:
+            form.add_error("received_on", str(error))
+        except SettlementPageOutOfDate as error:
+            # A fresh page, with what is owed now; the old form's figures are not shown again.
+            messages.error(request, str(error))
+            return redirect("staff:charge_detail", charge.pk)
+        except ModeOnlineOnly as error:
+            form.add_error("mode", str(error))
         except LedgerError as error:
             form.add_error("amount", str(error))
         else:
             messages.success(request, _settled_message(settlement.overpayment))
             return redirect("staff:charge_detail", charge.pk)
-    return _page(request, charge, settle_form=form)
+    charge.refresh_from_db()
+    return _page(request, charge, settle_form=form, status=400)
 
 
 def _settled_message(overpayment: int) -> str:
-    from ardoise.core.money import format_money
-
     if overpayment > 0:
         return _("Settlement recorded. %(amount)s over-paid was credited to the account.") % {
             "amount": format_money(overpayment)
@@ -159,6 +205,33 @@ def customer_language(context: dict[str, Any]) -> translation.override:
     """A customer's documents (invoice, receipt) speak the customer's language when it is set;
     otherwise the language of whoever prints them, who hands them over."""
     return translation.override(context["customer"].language or translation.get_language())
+
+
+@require_POST
+@member_required(Permission.ACCOUNTS_REVERSE)
+def charge_reverse(request: MemberRequest, charge_id: int) -> HttpResponse:
+    """Correct a sale or a debit note entered by mistake: the ledger's reversing entry."""
+    charge = get_charge_for_member(request.membership, charge_id, perm=Permission.ACCOUNTS_REVERSE)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A reason is required to reverse an entry."))
+        return redirect("staff:charge_detail", charge.pk)
+    try:
+        ledger.reverse_entry(
+            entry=charge.entry,
+            reason=form.cleaned_data["reason"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            actor=request.user,
+        )
+    except LedgerError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Reversed: %(amount)s is no longer owed.")
+            % {"amount": format_money(charge.total, charge.account.currency)},
+        )
+    return redirect("staff:charge_detail", charge.pk)
 
 
 @member_required(Permission.SALES_VIEW)
@@ -201,15 +274,18 @@ def _refund_modes(membership: Membership) -> list[tuple[str, str]]:
     if membership.can(Permission.SALES_REFUND):
         modes += [
             (mode.code, mode.label)
-            for mode in payment_selectors.accepted_modes(membership.shop_id)
+            for mode in payment_selectors.manual_modes(membership.shop_id)
             if mode.code != ACCOUNT
         ]
     return modes
 
 
-def _refund_form(request: MemberRequest, charge: Charge, invoice: Invoice | None) -> RefundForm:
+def _refund_form(
+    request: MemberRequest, charge: Charge, invoice: Invoice | None, data: Any = None
+) -> RefundForm:
     lines = {str(line.pk): line.amount for line in invoice.order.lines.all()} if invoice else {}
-    data = request.POST if request.method == "POST" and "max" not in request.POST else None
+    if data is None and request.method == "POST" and "max" not in request.POST:
+        data = request.POST
     initial: dict[str, Any] = {"mode": ACCOUNT}
     if request.method == "POST" and "max" in request.POST:  # "Max" without JavaScript
         initial |= request.POST.dict() | {"amount": charge.creditable_amount}
@@ -233,11 +309,18 @@ def charge_refund(request: MemberRequest, charge_id: int) -> HttpResponse:
     form = _refund_form(request, charge, invoice)
     if form.is_bound and form.is_valid():
         try:
-            _issue_refund(request, charge, form.cleaned_data)
+            note = _issue_refund(request, charge, form.cleaned_data)
+        except RefundSplitRequired as error:
+            # Shown, not guessed: the split is filled in and the cashier confirms it.
+            data = request.POST.copy()
+            data["to_account"] = amount_input_value(error.params["minimum"])
+            form = _refund_form(request, charge, invoice, data)
+            form.is_valid()
+            form.add_error("to_account", str(error))
         except LedgerError as error:
             form.add_error("amount", str(error))
         else:
-            messages.success(request, _("Refund recorded."))
+            messages.success(request, _refund_message(note))
             return redirect("staff:charge_detail", charge.pk)
     context = document_context(membership.shop, charge) | {
         "form": form,
@@ -259,15 +342,28 @@ def _require_refund_mode(membership: Membership, mode: str) -> None:
     )
 
 
+def _refund_message(note: Credit) -> str:
+    currency = note.account.currency
+    if not note.payout_amount:
+        return _("Refund recorded: %(amount)s back to the account.") % {
+            "amount": format_money(note.amount, currency)
+        }
+    return _("Refund recorded: %(amount)s back to the account, %(payout)s paid in %(mode)s.") % {
+        "amount": format_money(note.amount, currency),
+        "payout": format_money(note.payout_amount, currency),
+        "mode": mode_labels(note.shop_id).get(note.payout_mode, note.payout_mode).lower(),
+    }
+
+
 def _issue_refund(request: MemberRequest, charge: Charge, data: dict[str, Any]) -> Credit:
     mode = data["mode"]
     _require_refund_mode(request.membership, mode)
-    return ledger.issue_credit_note(
+    return payments.refund_charge(
         charge=charge,
         amount=data["amount"],
         reason=data["reason"],
         refund_mode=mode,
-        to_account=None if mode == ACCOUNT else data.get("to_account"),
+        to_account=data.get("to_account"),
         idempotency_key=data["idempotency_key"],
         actor=request.user,
     )

@@ -14,6 +14,7 @@ from ardoise.invoicing.models import VAT_RATES, Product, Unit
 from ardoise.invoicing.selectors import SaleQuery
 from ardoise.invoicing.totals import LineInput, line_amount
 from ardoise.payments.models import PaymentMode
+from ardoise.staff.customers.fields import PastDateField
 
 LINE_ROWS = 10
 
@@ -159,12 +160,28 @@ def mode_choices(modes: list[PaymentMode]) -> list[tuple[str, str]]:
 
 
 class SettlementForm(IdempotentForm):
+    """The foot of an invoice. `expected_open` is what the page showed as still owed: the
+    service refuses the settlement if the invoice changed since (an old form posted again)."""
+
     mode = forms.ChoiceField(label=_("Settled by"), widget=forms.RadioSelect)
     amount = _amount_field(_("Amount paid"), minimum=1)
+    received_on = PastDateField(
+        label=_("Date received"),
+        required=False,
+        help_text=_("Today by default; the day the cheque or transfer came in, if earlier."),
+    )
+    expected_open = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args: Any, modes: list[PaymentMode], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        modes: list[PaymentMode],
+        earliest: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         form_field(self, "mode", forms.ChoiceField).choices = mode_choices(modes)
+        form_field(self, "received_on", PastDateField).set_earliest(earliest)
 
 
 class ReasonForm(IdempotentForm):

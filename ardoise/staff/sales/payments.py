@@ -25,7 +25,7 @@ from ardoise.ledger.errors import LedgerError
 from ardoise.payments import selectors
 from ardoise.payments import services as payments
 from ardoise.payments import week as weeks
-from ardoise.payments.models import PaymentMode
+from ardoise.payments.models import BuiltInMode, PaymentMode
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required
@@ -82,7 +82,8 @@ def _week(request: MemberRequest, errors: Errors | None = None) -> dict:
     monday = _monday(request)
     week = weeks.payments_week(shop_id, monday, [mode.code for mode in accepted])
     labels = {mode.code: mode.label for mode in modes}
-    editable = {mode.code for mode in accepted}
+    # Only a provider's confirmation records an online payment: its column is read-only.
+    editable = {mode.code for mode in accepted if mode.code != BuiltInMode.ONLINE}
     return {
         "week": week,
         "days": _days(request, monday),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ardoise.staff.sales import charges, payments, settings, views
+from ardoise.staff.sales import charges, credits, payments, settings, views
 
 urlpatterns = [
     path("", views.sale_list, name="sale_list"),
@@ -16,6 +16,10 @@ urlpatterns = [
     path("charges/<int:charge_id>/invoice/", charges.invoice_print, name="invoice_print"),
     path("charges/<int:charge_id>/invoice.pdf", charges.invoice_pdf, name="invoice_pdf"),
     path("charges/<int:charge_id>/receipt/", charges.receipt, name="receipt"),
+    path("charges/<int:charge_id>/reverse/", charges.charge_reverse, name="charge_reverse"),
+    path("credits/<int:credit_id>/", credits.credit_detail, name="credit_detail"),
+    path("credits/<int:credit_id>/receipt/", credits.credit_receipt, name="credit_receipt"),
+    path("credits/<int:credit_id>/reverse/", credits.credit_reverse, name="credit_reverse"),
     path(
         "settlements/<int:settlement_id>/reverse/",
         charges.settlement_reverse,

@@ -29,7 +29,9 @@ def client_without(shop: Shop, missing: str) -> Client:
     return client_for(user)
 
 
-def _urls(invoice: Invoice, order_id: int, product: Product, settlement_id: int) -> list:
+def _urls(
+    invoice: Invoice, order_id: int, product: Product, settlement_id: int, credit_id: int
+) -> list:
     charge = invoice.charge_id
     return [
         ("get", reverse("staff:sale_list"), "sales.view"),
@@ -45,6 +47,10 @@ def _urls(invoice: Invoice, order_id: int, product: Product, settlement_id: int)
         ("get", reverse("staff:invoice_pdf", args=[charge]), "sales.view"),
         ("get", reverse("staff:receipt", args=[charge]), "sales.view"),
         ("post", reverse("staff:settlement_reverse", args=[settlement_id]), "accounts.reverse"),
+        ("post", reverse("staff:charge_reverse", args=[charge]), "accounts.reverse"),
+        ("get", reverse("staff:credit_detail", args=[credit_id]), "customers.view"),
+        ("get", reverse("staff:credit_receipt", args=[credit_id]), "customers.view"),
+        ("post", reverse("staff:credit_reverse", args=[credit_id]), "accounts.reverse"),
         ("get", reverse("staff:payments_week"), "payments.record"),
         ("post", reverse("staff:payments_row", args=[invoice.pk]), "payments.record"),
         ("post", reverse("exports:payments"), "exports.run"),
@@ -65,7 +71,7 @@ def objects(account: Account, invoice: Invoice, tomatoes: Product) -> tuple:
     settlement = payments.settle_invoice(
         invoice=invoice, mode="cash", amount=10_00, actor=None, idempotency_key=key()
     )
-    return invoice, order.pk, tomatoes, settlement.pk
+    return invoice, order.pk, tomatoes, settlement.pk, settlement.credit_id
 
 
 def test_each_view_refuses_a_role_without_its_permission(shop: Shop, objects: tuple) -> None:
@@ -73,7 +79,7 @@ def test_each_view_refuses_a_role_without_its_permission(shop: Shop, objects: tu
         (url, permission, getattr(client_without(shop, permission), method)(url).status_code)
         for method, url, permission in _urls(*objects)
     ]
-    assert len(statuses) == 20
+    assert len(statuses) == 24
     assert {status for _, _, status in statuses} == {403}, statuses
 
 
@@ -95,7 +101,7 @@ def test_another_shops_ids_are_not_found(other_client: Client, objects: tuple) -
     statuses[reverse("staff:charge_refund", args=[objects[0].charge_id])] = other_client.get(
         reverse("staff:charge_refund", args=[objects[0].charge_id])
     ).status_code
-    assert len(statuses) == 12
+    assert len(statuses) == 16
     assert set(statuses.values()) == {404}, statuses
 
 
