@@ -229,6 +229,10 @@ def _charge_url(name: str) -> Url:
     return lambda w: reverse(name, args=[w.invoice.charge_id])
 
 
+def _credit_url(name: str) -> Url:
+    return lambda w: reverse(name, args=[w.settlement.credit_id])
+
+
 def _statement_url(name: str) -> Url:
     return lambda w: reverse(name, args=[w.statement.pk])
 
@@ -357,7 +361,36 @@ FORGED = [
         "staff:charge_settle",
         P.PAYMENTS_RECORD,
         url=_charge_url("staff:charge_settle"),
-        data=lambda w: {"mode": "cash", "amount": "10", "idempotency_key": key()},
+        data=lambda w: {
+            "mode": "cash",
+            "amount": "10",
+            "expected_open": str(w.invoice.charge.open_amount),
+            "idempotency_key": key(),
+        },
+    ),
+    forged(
+        "staff:charge_reverse",
+        P.ACCOUNTS_REVERSE,
+        url=_charge_url("staff:charge_reverse"),
+        data=lambda w: {"reason": "Entered by mistake", "idempotency_key": key()},
+    ),
+    forged(
+        "staff:credit_detail",
+        P.CUSTOMERS_VIEW,
+        url=_credit_url("staff:credit_detail"),
+        writes=False,
+    ),
+    forged(
+        "staff:credit_receipt",
+        P.CUSTOMERS_VIEW,
+        url=_credit_url("staff:credit_receipt"),
+        writes=False,
+    ),
+    forged(
+        "staff:credit_reverse",
+        P.ACCOUNTS_REVERSE,
+        url=_credit_url("staff:credit_reverse"),
+        data=lambda w: {"reason": "Wrong customer", "idempotency_key": key()},
     ),
     forged(
         "staff:charge_refund",
