@@ -203,6 +203,7 @@ def _customer_fields(world: World) -> dict[str, Any]:
         "country": "FR",
         "language": "fr",
         "credit_limit": "",
+        "no_limit": "on",
         "idempotency_key": key(),
     }
 

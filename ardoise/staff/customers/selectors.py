@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from ardoise.customers.models import Customer, search_condition
-from ardoise.ledger.models import Account, CreditKind, EntryKind, JournalEntry
-from ardoise.ledger.selectors import Activity
+from ardoise.ledger.models import Account, Charge, CreditKind, EntryKind, JournalEntry
+from ardoise.ledger.selectors import Activity, open_charges, unapplied_credits
 from ardoise.shops.models import Shop
 
 PAGE_SIZE = 50
@@ -209,3 +209,44 @@ def _related(entry: JournalEntry, name: str) -> Any:
         return getattr(entry, name)
     except ObjectDoesNotExist:  # the entry has no document of that type
         return None
+
+
+# --- Deposit beside open charges --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdleDeposit:
+    """Deposit shown next to open charges it could pay, and why it has not paid them.
+
+    `applicable` could settle them now (automatic allocation is off, so it waits for staff);
+    `held_for_orders` is a deposit kept for orders not delivered yet.
+    """
+
+    applicable: int
+    held_for_orders: int
+    automatic: bool
+    open_charges: list[Charge]
+
+
+def idle_deposit(account: Account, *, automatic: bool) -> IdleDeposit | None:
+    """None when Deposit and Debt are not both above zero (nothing to explain): no query then."""
+    if account.debt <= 0 or account.deposit <= 0:
+        return None
+    credits = list(unapplied_credits(account).values_list("earmark", "unapplied_amount"))
+    order_earmarks = {earmark for earmark, _ in credits if earmark.startswith("order:")}
+    delivered = set(
+        Charge.objects.filter(account=account, earmark__in=order_earmarks).values_list(
+            "earmark", flat=True
+        )
+    )
+    held = sum(
+        amount
+        for earmark, amount in credits
+        if earmark.startswith("order:") and earmark not in delivered
+    )
+    return IdleDeposit(
+        applicable=account.deposit - held,
+        held_for_orders=held,
+        automatic=automatic,
+        open_charges=list(open_charges(account)),
+    )
