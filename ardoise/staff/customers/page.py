@@ -19,6 +19,7 @@ from ardoise.staff.customers.forms import (
     CreditLimitForm,
     limit_initial,
 )
+from ardoise.statements.selectors import online_payment_labels
 
 
 def account_context(
@@ -46,7 +47,11 @@ def account_context(
         "idle": idle,
         "deposit_form": deposit_form,
         "activity": activity,
-        "lines": selectors.activity_lines(activity, labels),
+        "lines": selectors.activity_lines(
+            activity,
+            labels,
+            online_payment_labels(account.shop_id, selectors.online_credit_ids(activity)),
+        ),
         "chart": balance_chart(balance_series(activity)),
         "range_form": ActivityRangeForm(initial={"start": start, "end": end}),
         "presets": selectors.activity_presets(),

@@ -18,6 +18,7 @@ from django_stubs_ext import StrOrPromise
 from ardoise.customers.models import Customer, search_condition
 from ardoise.ledger.models import Account, Charge, CreditKind, EntryKind, JournalEntry
 from ardoise.ledger.selectors import Activity, open_charges, unapplied_credits
+from ardoise.payments.models import BuiltInMode
 from ardoise.shops.models import Shop
 
 PAGE_SIZE = 50
@@ -177,8 +178,27 @@ class ActivityLine:
     running_balance: int
 
 
-def activity_lines(activity: Activity, mode_labels: dict[str, str]) -> list[ActivityLine]:
-    """Most recent first, as people read an account; running balances stay those of the ledger."""
+def online_credit_ids(activity: Activity) -> list[int]:
+    """Credits paid online in the range: their references are named for people by statements."""
+    ids = []
+    for row in activity.rows:
+        credit = _related(row.posting.entry, "credit")
+        if credit is not None and credit.mode == BuiltInMode.ONLINE:
+            ids.append(credit.pk)
+    return ids
+
+
+def activity_lines(
+    activity: Activity,
+    mode_labels: dict[str, str],
+    reference_labels: dict[int, str] | None = None,
+) -> list[ActivityLine]:
+    """Most recent first, as people read an account; running balances stay those of the ledger.
+
+    `reference_labels` (credit id -> label) replaces a reference that is internal, such as an
+    online payment's `statement:<id>`, by what people read ("Statement No. 3 paid online").
+    """
+    reference_labels = reference_labels or {}
     lines = []
     for row in activity.rows:
         entry = row.posting.entry
@@ -193,7 +213,11 @@ def activity_lines(activity: Activity, mode_labels: dict[str, str]) -> list[Acti
                 occurred_at=row.posting.occurred_at,
                 kind=entry.kind,
                 kind_label=EntryKind(entry.kind).label,
-                reference=(document.reference if document is not None else "") or entry.memo,
+                reference=(
+                    reference_labels.get(credit.pk if credit is not None else 0)
+                    or (document.reference if document is not None else "")
+                    or entry.memo
+                ),
                 detail=detail,
                 charge_id=charge.pk if charge is not None else None,
                 amount=row.amount,

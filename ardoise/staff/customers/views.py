@@ -17,7 +17,7 @@ from ardoise.core.htmx import htmx_target
 from ardoise.core.money import format_money
 from ardoise.customers.services import EDITABLE_FIELDS, update_customer
 from ardoise.ledger import services as ledger
-from ardoise.ledger.errors import LedgerError
+from ardoise.ledger.errors import CreditLimitExceeded, LedgerError
 from ardoise.ledger.selectors import open_charges
 from ardoise.payments import services as payments
 from ardoise.shops.access import MemberRequest
@@ -32,6 +32,7 @@ from ardoise.staff.customers.forms import (
     NewCustomerForm,
 )
 from ardoise.staff.customers.page import account_context
+from ardoise.staff.customers.refusals import limit_refusal, safe_next
 
 
 @member_required(Permission.CUSTOMERS_VIEW)
@@ -191,15 +192,25 @@ def customer_movement(request: MemberRequest, customer_id: int, kind: str) -> Ht
     movement = movements.get_movement(kind)
     account = get_account_for_member(request.membership, customer_id, perm=movement.permission)
     form = movement.form(request, account)
+    back_to = safe_next(request)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             movement.record(request, account, form.cleaned_data)
         except LedgerError as error:
             form.add_error(movements.field_for(error), str(error))
+            if isinstance(error, CreditLimitExceeded):
+                here = reverse("staff:customer_movement", args=[customer_id, kind])
+                refusal = limit_refusal(
+                    request, error, account.customer, back_to=here, show_message=False
+                )
         else:
             messages.success(request, movement.done_message)
+            if back_to:
+                return redirect(back_to)
             return redirect(reverse("staff:customer_account", args=[customer_id]) + "#activity")
     context = {"account": account, "customer": account.customer, "form": form}
+    context.update(refusal=refusal, back_to=back_to)
     explanation = movement.explain(auto_allocate=request.membership.shop.auto_allocate)
     context.update(movement=movement, explanation=explanation, tab="account", nav="customers")
     return render(request, "staff/customers/movement.html", context, status=movements.status(form))
