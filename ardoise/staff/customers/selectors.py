@@ -176,6 +176,7 @@ class ActivityLine:
     charge_id: int | None
     amount: int
     running_balance: int
+    overridden_by: str = ""  # who lifted the credit limit for this charge
 
 
 def online_credit_ids(activity: Activity) -> list[int]:
@@ -222,6 +223,7 @@ def activity_lines(
                 charge_id=charge.pk if charge is not None else None,
                 amount=row.amount,
                 running_balance=row.running_balance,
+                overridden_by=str(entry.limit_override_by) if entry.limit_override_by else "",
             )
         )
     lines.reverse()
