@@ -111,7 +111,7 @@ def test_an_online_payment_reads_as_the_statement_paid_not_its_internal_referenc
     checkout = _pay_online(statement)
 
     credit = Credit.objects.get(pk=checkout.credit_id)
-    assert credit.reference == f"Paiement en ligne du relevé n° {statement.number}"
+    assert credit.reference == f"Paiement en ligne du relevé n°\u00a0{statement.number}"
     assert "statement:" not in credit.reference
 
 
