@@ -39,7 +39,9 @@ def test_the_limit_refusal_says_what_the_customer_would_owe_and_what_is_availabl
 
     error = refused.value
     assert (error.would_owe, error.available) == (130_00, 20_00)
-    assert "it would owe 130,00 €; 20,00 € available" in _plain(str(error))  # French by default
+    assert _plain(str(error)) == (  # in the active language, French by default
+        "Le compte dépasserait son plafond de crédit : il devrait 130,00 € ; 20,00 € disponibles."
+    )
 
 
 def test_a_refused_delivery_says_by_how_much_and_offers_a_payment_first(

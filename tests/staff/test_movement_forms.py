@@ -231,7 +231,8 @@ def test_debit_adjustment_beyond_the_limit_is_refused_and_writes_nothing(
 
     assert response.status_code == 400
     assert response.context["form"].errors["amount"] == [
-        "This would take the account beyond its credit limit."
+        "This would take the account beyond its credit limit: it would owe €100.01; "
+        "€100.00 available."
     ]
     assert database_snapshot() == before
 
@@ -275,7 +276,8 @@ def test_override_box_is_absent_and_ignored_without_the_permission(
 
     assert response.status_code == 400
     assert response.context["form"].errors["amount"] == [
-        "This would take the account beyond its credit limit."
+        "This would take the account beyond its credit limit: it would owe €150.00; "
+        "€100.00 available."
     ]
     assert database_snapshot() == before
 
