@@ -157,3 +157,17 @@ def test_an_older_payment_with_an_internal_reference_is_shown_with_the_statement
         "INV-0001",
         f"Statement No. {statement.number} paid online",
     ]
+
+
+def test_a_later_statement_names_the_online_payment_in_the_customers_language() -> None:
+    shop = make_shop(language="fr")
+    enable_online_payment(shop)
+    account, (charge,) = account_with_charges(shop, [40_00], language="en")
+    statement = issue_statement(account=account, actor=None, idempotency_key=key())
+    credit = Credit.objects.get(pk=_pay_online(statement).credit_id)
+    ledger.unallocate(credit=credit, charge=charge, amount=10_00, idempotency_key=key(), actor=None)
+
+    _snapshot, lines = snapshot_account(account=account, customer=account.customer)
+
+    assert credit.reference.startswith("Paiement en ligne")  # the shop's language, for staff
+    assert lines[-1].reference == f"Statement No. {statement.number} paid online"
