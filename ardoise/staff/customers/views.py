@@ -19,7 +19,7 @@ from ardoise.customers.services import EDITABLE_FIELDS, update_customer
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import CreditLimitExceeded, LedgerError
 from ardoise.ledger.selectors import open_charges
-from ardoise.payments import services as payments
+from ardoise.payments import deposits
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import get_account_for_member, get_customer_for_member, member_required
@@ -145,7 +145,7 @@ def customer_apply_deposit(request: MemberRequest, customer_id: int) -> HttpResp
     form = ApplyDepositForm(request.POST, charges=list(open_charges(account)))
     if form.is_valid():
         try:
-            applied = payments.apply_deposit(
+            applied = deposits.apply_deposit(
                 account=account,
                 charge_ids=form.cleaned_data["charges"],
                 actor=request.user,  # type: ignore[arg-type]
