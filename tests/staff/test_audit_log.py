@@ -156,3 +156,20 @@ def test_every_action_the_code_records_has_a_sentence() -> None:
     recorded -= {"ledger.credit_note.recorded"}  # credit notes are "issued", not "recorded"
 
     assert sorted(recorded - set(SENTENCES)) == []
+
+
+def test_the_audit_log_reads_a_fixed_number_of_queries_whatever_the_page_holds(
+    owner_client: Client, overridden: Account, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    owner_client.get(URL)  # the session and the member's language are settled first
+    for _ in range(20):
+        ledger.record_payment(
+            account=overridden, amount=1_00, mode="cash", idempotency_key=key(), actor=None
+        )
+
+    # session, user, membership; count, page; members, modes; accounts, charges, credits
+    # (one query per object type on the page), customers.
+    with django_assert_num_queries(11):
+        response = owner_client.get(URL)
+
+    assert len(response.context["rows"]) == 24  # shop, account, two charges, 20 payments
