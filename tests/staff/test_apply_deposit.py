@@ -182,3 +182,15 @@ def test_the_payment_form_says_what_the_shops_setting_will_do(
     )
 
     assert sentence in response.context["explanation"]
+
+
+def test_the_credit_accounts_list_says_why_a_deposit_sits_beside_a_debt(
+    owner_client: Client, idle: tuple[Account, list[Charge], Credit], account: Account
+) -> None:
+    idle_account, _, _ = idle
+
+    html = owner_client.get(reverse("staff:credit_account_list")).content.decode()
+
+    assert html.count('data-testid="idle-deposit"') == 1
+    assert "not applied: automatic allocation is off" in html
+    assert f'href="{_tab(idle_account)}#idle-deposit"' in html
