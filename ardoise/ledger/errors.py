@@ -60,14 +60,12 @@ class CreditLimitExceeded(LedgerError):
     @property
     def would_owe(self) -> int:
         """What the customer would owe after the refused charge."""
-        assert self.amount is not None and self.balance is not None
-        return max(self.amount - self.balance, 0)
+        return max((self.amount or 0) - (self.balance or 0), 0)
 
     @property
     def available(self) -> int:
         """What may still be charged now (balance plus limit)."""
-        assert self.balance is not None and self.credit_limit is not None
-        return max(self.balance + self.credit_limit, 0)
+        return max((self.balance or 0) + (self.credit_limit or 0), 0)
 
     def __str__(self) -> str:
         if self.message is not self.default_message or not self.has_figures:

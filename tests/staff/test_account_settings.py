@@ -10,7 +10,7 @@ from ardoise.customers.models import Customer
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Shop
 from tests.factories import key, make_shop
-from tests.ledger.support import ledger_snapshot
+from tests.support import database_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -115,11 +115,11 @@ def test_the_settings_index_links_the_account_settings(owner_client: Client) -> 
 
 
 def test_a_manager_may_not_change_account_settings(client_as, shop: Shop) -> None:  # type: ignore[no-untyped-def]
-    before = ledger_snapshot()
+    before = database_snapshot()
 
     response = _post(client_as("manager"), default_no_limit="on")
 
     assert response.status_code == 403
     shop.refresh_from_db()
     assert shop.default_credit_limit == 300_00
-    assert ledger_snapshot() == before
+    assert database_snapshot() == before

@@ -10,7 +10,7 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account, Allocation, Charge, ChargeKind, ChargeStatus, Credit
 from ardoise.shops.models import RoleKind, Shop
 from tests.factories import key, make_account
-from tests.ledger.support import ledger_snapshot
+from tests.support import database_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -112,12 +112,12 @@ def test_the_apply_deposit_form_posted_twice_applies_once(
     account, charges, _ = idle
     data = {"charges": [str(charge.pk) for charge in charges], "idempotency_key": key()}
     owner_client.post(_apply_url(account), data)
-    after_first = ledger_snapshot()
+    after_first = database_snapshot()
 
     second = owner_client.post(_apply_url(account), data)
 
     assert second.status_code == 302
-    assert ledger_snapshot() == after_first
+    assert database_snapshot() == after_first
     assert Allocation.objects.filter(charge__account=account).count() == 1
 
 
@@ -138,13 +138,13 @@ def test_a_refused_application_writes_nothing(
         ledger.reverse_entry(
             entry=credit.entry, reason="Bounced", idempotency_key=key(), actor=None
         )
-    before = ledger_snapshot()
+    before = database_snapshot()
 
     response = owner_client.post(_apply_url(account), {"charges": chosen, "idempotency_key": key()})
 
     assert response.status_code == 400
     assert list(response.context["deposit_form"].errors) == ["charges"]
-    assert ledger_snapshot() == before
+    assert database_snapshot() == before
 
 
 def test_applying_a_deposit_needs_the_payments_permission(
@@ -154,14 +154,14 @@ def test_applying_a_deposit_needs_the_payments_permission(
 
     account, charges, _ = idle
     Role.objects.filter(shop=shop, kind=RoleKind.ASSOCIATE).update(permissions=["customers.view"])
-    before = ledger_snapshot()
+    before = database_snapshot()
 
     response = client_as(RoleKind.ASSOCIATE).post(
         _apply_url(account), {"charges": [str(charges[0].pk)], "idempotency_key": key()}
     )
 
     assert response.status_code == 403
-    assert ledger_snapshot() == before
+    assert database_snapshot() == before
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,9 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import CreditLimitExceeded
 from ardoise.ledger.models import Account
 from ardoise.shops.models import RoleKind, Shop
-from tests.factories import key, make_member
+from tests.factories import client_for, key, make_member
 from tests.invoicing.builders import line, make_order
-from tests.ledger.support import ledger_snapshot
-from tests.staff.conftest import client_for
+from tests.support import database_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -53,13 +52,13 @@ def test_a_refused_delivery_says_by_how_much_and_offers_a_payment_first(
 ) -> None:
     order = make_order(owing, line("Panier", "1", "50.00"))
     client = client_for(make_member(shop, RoleKind.MANAGER))  # may deliver, may not override
-    before = ledger_snapshot()
+    before = database_snapshot()
 
     response = client.post(
         reverse("staff:order_deliver", args=[order.pk]), {"idempotency_key": key()}, follow=True
     )
 
-    assert ledger_snapshot() == before
+    assert database_snapshot() == before
     order.refresh_from_db()
     assert order.status == OrderStatus.OPEN
     html = _plain(response.content.decode())
@@ -124,12 +123,12 @@ def test_a_refused_debit_adjustment_says_by_how_much_and_what_to_do(
 ) -> None:
     client = client_for(make_member(shop, RoleKind.MANAGER))
     url = reverse("staff:customer_movement", args=[owing.customer_id, "debit"])
-    before = ledger_snapshot()
+    before = database_snapshot()
 
     response = client.post(url, {"amount": "30", "reason": "Casse", "idempotency_key": key()})
 
     assert response.status_code == 400
-    assert ledger_snapshot() == before
+    assert database_snapshot() == before
     (message,) = response.context["form"].errors["amount"]
     assert _plain(message) == (
         "This would take the account beyond its credit limit: it would owe €110.00; "

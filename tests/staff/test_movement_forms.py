@@ -334,7 +334,7 @@ def test_bad_credit_limit_is_refused_next_to_the_field(
 def test_clearing_the_credit_limit_is_refused_next_to_the_field_not_taken_as_no_limit(
     owner_client: Client, account: Account
 ) -> None:
-    before = ledger_state()
+    before = database_snapshot()
 
     response = owner_client.post(
         _limit_url(account), {"credit_limit": "", "idempotency_key": key()}
@@ -344,7 +344,7 @@ def test_clearing_the_credit_limit_is_refused_next_to_the_field_not_taken_as_no_
     assert response.context["limit_form"].errors == {
         "credit_limit": ["Enter a credit limit (0 for no credit), or tick “No limit”."]
     }
-    assert ledger_state() == before
+    assert database_snapshot() == before
     account.refresh_from_db()
     assert account.credit_limit == 100_00
 
@@ -352,7 +352,7 @@ def test_clearing_the_credit_limit_is_refused_next_to_the_field_not_taken_as_no_
 def test_an_amount_with_no_limit_ticked_is_refused_as_contradictory(
     owner_client: Client, account: Account
 ) -> None:
-    before = ledger_state()
+    before = database_snapshot()
 
     response = owner_client.post(
         _limit_url(account), {"credit_limit": "50", "no_limit": "on", "idempotency_key": key()}
@@ -362,7 +362,7 @@ def test_an_amount_with_no_limit_ticked_is_refused_as_contradictory(
     assert response.context["limit_form"].errors == {
         "credit_limit": ["Clear the amount, or untick “No limit”."]
     }
-    assert ledger_state() == before
+    assert database_snapshot() == before
 
 
 def test_the_limit_form_shows_no_limit_ticked_for_an_account_without_limit(

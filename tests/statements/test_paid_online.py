@@ -14,8 +14,7 @@ from ardoise.payments.providers.test.provider import TestProvider
 from ardoise.statements.links import create_payment_link
 from ardoise.statements.models import Statement, StatementLink
 from ardoise.statements.services import issue_statement, pay_statement, snapshot_account
-from tests.factories import key, make_shop, owner_of
-from tests.staff.conftest import client_for
+from tests.factories import client_for, key, make_shop, owner_of
 from tests.statements.support import account_with_charges, enable_online_payment
 
 pytestmark = pytest.mark.django_db

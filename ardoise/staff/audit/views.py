@@ -7,9 +7,10 @@ from django.shortcuts import render
 from ardoise.audit.models import AuditEvent
 from ardoise.customers.models import Customer, search_condition
 from ardoise.payments.models import PaymentMode
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.models import Membership
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, member_required
+from ardoise.staff.access import member_required
 from ardoise.staff.audit import selectors
 from ardoise.staff.audit.sentences import KINDS, Reading, describe
 

@@ -148,7 +148,7 @@ def customer_apply_deposit(request: MemberRequest, customer_id: int) -> HttpResp
             applied = deposits.apply_deposit(
                 account=account,
                 charge_ids=form.cleaned_data["charges"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:

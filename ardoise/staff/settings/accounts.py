@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ardoise.shops import services as shops
+from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import MemberRequest, member_required
+from ardoise.staff.access import member_required
 from ardoise.staff.settings.forms import AccountSettingsForm
 
 
@@ -25,7 +26,7 @@ def account_settings(request: MemberRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         shops.update_account_settings(
             shop=shop,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             default_credit_limit=form.cleaned_data["default_credit_limit"],
             auto_allocate=form.cleaned_data["auto_allocate"],
         )
