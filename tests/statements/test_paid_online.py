@@ -11,9 +11,11 @@ from ardoise.ledger.models import Account, Charge, ChargeStatus, Credit
 from ardoise.payments.models import Checkout
 from ardoise.payments.online import receive_confirmation
 from ardoise.payments.providers.test.provider import TestProvider
+from ardoise.statements.issuing import issue_statement
 from ardoise.statements.links import create_payment_link
 from ardoise.statements.models import Statement, StatementLink
-from ardoise.statements.services import issue_statement, pay_statement, snapshot_account
+from ardoise.statements.selectors import snapshot_account
+from ardoise.statements.services import pay_statement
 from tests.factories import client_for, key, make_shop, owner_of
 from tests.statements.support import account_with_charges, enable_online_payment
 
