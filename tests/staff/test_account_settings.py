@@ -115,9 +115,10 @@ def test_the_settings_index_links_the_account_settings(owner_client: Client) -> 
 
 
 def test_a_manager_may_not_change_account_settings(client_as, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    manager = client_as("manager")
     before = database_snapshot()
 
-    response = _post(client_as("manager"), default_no_limit="on")
+    response = _post(manager, default_no_limit="on")
 
     assert response.status_code == 403
     shop.refresh_from_db()

@@ -154,9 +154,10 @@ def test_applying_a_deposit_needs_the_payments_permission(
 
     account, charges, _ = idle
     Role.objects.filter(shop=shop, kind=RoleKind.ASSOCIATE).update(permissions=["customers.view"])
+    associate = client_as(RoleKind.ASSOCIATE)
     before = database_snapshot()
 
-    response = client_as(RoleKind.ASSOCIATE).post(
+    response = associate.post(
         _apply_url(account), {"charges": [str(charges[0].pk)], "idempotency_key": key()}
     )
 
