@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.errors import Refusal
+from ardoise.core.money import DEFAULT_CURRENCY, format_money
 
 
 class LedgerError(Refusal):
@@ -39,8 +40,50 @@ class AccountAlreadyOpen(LedgerError):
 
 
 class CreditLimitExceeded(LedgerError):
+    """Refused by the limit guard. With the figures (read after the refusal, for the message
+    only), it says by how much: "it would owe 130,00 €; 20,00 € available"."""
+
     code = "credit_limit_exceeded"
     default_message = _("This would take the account beyond its credit limit.")
+    figures_message = _(
+        "This would take the account beyond its credit limit: it would owe %(would_owe)s; "
+        "%(available)s available."
+    )
+
+    def __init__(
+        self,
+        message: Any = None,
+        *,
+        amount: int | None = None,
+        balance: int | None = None,
+        credit_limit: int | None = None,
+        currency: str = DEFAULT_CURRENCY,
+    ) -> None:
+        self.amount, self.balance, self.credit_limit = amount, balance, credit_limit
+        self.currency = currency
+        super().__init__(message)
+
+    @property
+    def has_figures(self) -> bool:
+        return None not in (self.amount, self.balance, self.credit_limit)
+
+    @property
+    def would_owe(self) -> int:
+        """What the customer would owe after the refused charge."""
+        return max((self.amount or 0) - (self.balance or 0), 0)
+
+    @property
+    def available(self) -> int:
+        """What may still be charged now (balance plus limit)."""
+        return max((self.balance or 0) + (self.credit_limit or 0), 0)
+
+    def __str__(self) -> str:
+        if self.message is not self.default_message or not self.has_figures:
+            return super().__str__()
+        return str(self.figures_message) % {
+            "would_owe": format_money(self.would_owe, self.currency),
+            "available": format_money(self.available, self.currency),
+        }
 
 
 class OverrideNotAllowed(LedgerError):

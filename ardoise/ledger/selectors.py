@@ -113,7 +113,13 @@ def account_activity(account: Account, *, start: dt.date, end: dt.date) -> Activ
     opening = postings.filter(occurred_at__lt=since).aggregate(total=Sum("amount"))["total"] or 0
     in_range = list(
         postings.filter(occurred_at__gte=since, occurred_at__lt=until)
-        .select_related("entry", "entry__charge", "entry__credit", "entry__reverses")
+        .select_related(
+            "entry",
+            "entry__charge",
+            "entry__credit",
+            "entry__reverses",
+            "entry__limit_override_by",
+        )
         .order_by("occurred_at", "id")
     )
     running = opening

@@ -169,7 +169,8 @@ class Checkout(models.Model):
     At most one live (pending or approved) checkout per shop and reference, by a partial unique
     constraint: two tabs share one checkout, and once one is approved no second can start, so a
     reference is paid online at most once. The approval records one ledger payment, keyed by the
-    checkout, that settles `charge_ids` first.
+    checkout, that settles `charge_ids` first (with `credit_ids` applied to them before it). The
+    reference is internal (never shown); `label` is what people read.
     """
 
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
@@ -179,6 +180,11 @@ class Checkout(models.Model):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     charge_ids = models.JSONField(default=list)
+    # Credits the payer was told they could count (a statement's unapplied credits): applied to
+    # `charge_ids` with the payment, so every charge paid for is paid.
+    credit_ids = models.JSONField(default=list)
+    # What people read for this payment ("Statement No. 3 paid online"): the credit's reference.
+    label = models.CharField(max_length=60, blank=True)
     status = models.CharField(
         max_length=20, choices=CheckoutStatus.choices, default=CheckoutStatus.PENDING
     )

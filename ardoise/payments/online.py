@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ardoise.audit.services import record_event
 from ardoise.ledger import services as ledger
-from ardoise.ledger.models import Account, Charge
+from ardoise.ledger.models import Account, Charge, ChargeStatus, Credit, CreditStatus
 from ardoise.payments.models import (
     BuiltInMode,
     Checkout,
@@ -57,8 +57,14 @@ def start_checkout(
     reference: str,
     charge_ids: Sequence[int],
     return_url: str,
+    credit_ids: Sequence[int] = (),
+    label: str = "",
 ) -> Checkout:
     """Open (or reuse) the one live checkout for `reference` and return it.
+
+    `reference` is an internal key (one live checkout each); `label` is what the customer's
+    account shows for the payment. `credit_ids` are credits the payer counted against
+    `charge_ids` (a statement's unapplied credits): they settle those charges with the payment.
 
     A second call while a checkout is pending or approved returns that checkout (two tabs pay
     through one checkout; a paid reference cannot be paid again). The provider is called after
@@ -79,6 +85,8 @@ def start_checkout(
                 amount=amount,
                 currency=account.currency,
                 charge_ids=list(charge_ids),
+                credit_ids=list(credit_ids),
+                label=label[:60],
                 return_url=return_url,
             )
     except IntegrityError:
@@ -90,6 +98,8 @@ def start_checkout(
                 reference=reference,
                 charge_ids=charge_ids,
                 return_url=return_url,
+                credit_ids=credit_ids,
+                label=label,
             )
         return existing
     try:
@@ -200,21 +210,25 @@ def _handle_event(
 
 
 def _record_checkout_payment(checkout: Checkout) -> None:
-    account = Account.objects.get(pk=checkout.account_id)
-    by_id = {
-        charge.pk: charge
-        for charge in Charge.objects.filter(
+    """The payment, earmarked for the checkout's charges: whatever the shop's allocation
+    setting, the credits the payer counted (`credit_ids`) and then the payment settle those
+    charges, oldest first; only what is left goes to the balance."""
+    account = Account.objects.select_for_update().get(pk=checkout.account_id)
+    charges = sorted(
+        Charge.objects.filter(
             shop_id=checkout.shop_id, account_id=account.pk, pk__in=checkout.charge_ids
-        )
-    }
+        ),
+        key=lambda charge: (charge.issued_on, charge.pk),
+    )
+    _apply_counted_credits(checkout, charges)
     credit = ledger.record_payment(
         account=account,
         amount=checkout.amount,
         mode=BuiltInMode.ONLINE,
         idempotency_key=f"checkout:{checkout.pk}",
         actor=None,
-        reference=checkout.reference,
-        apply_to=[by_id[pk] for pk in checkout.charge_ids if pk in by_id],
+        reference=checkout.label or checkout.reference,
+        apply_to=charges,
     )
     checkout.status = CheckoutStatus.APPROVED
     checkout.credit = credit
@@ -227,6 +241,46 @@ def _record_checkout_payment(checkout: Checkout) -> None:
         target=checkout,
         data={"amount": checkout.amount, "credit": credit.pk, "reference": checkout.reference},
     )
+
+
+def _apply_counted_credits(checkout: Checkout, charges: list[Charge]) -> None:
+    """Apply what is still unapplied of the checkout's credits to its charges, oldest first."""
+    if not checkout.credit_ids or not charges:
+        return
+    credits = list(
+        Credit.objects.select_for_update()
+        .filter(
+            account_id=checkout.account_id,
+            pk__in=checkout.credit_ids,
+            status=CreditStatus.ACTIVE,
+            unapplied_amount__gt=0,
+        )
+        .order_by("id")
+    )
+    left = {credit.pk: credit.unapplied_amount for credit in credits}
+    locked = {  # ascending ids, as the ledger locks
+        charge.pk: charge
+        for charge in Charge.objects.select_for_update()
+        .filter(pk__in=[charge.pk for charge in charges])
+        .order_by("id")
+    }
+    for charge in charges:
+        owed = locked[charge.pk].open_amount
+        if locked[charge.pk].status == ChargeStatus.VOID:
+            continue
+        for credit in credits:
+            part = min(owed, left[credit.pk])
+            if part <= 0:
+                continue
+            ledger.allocate(
+                credit=credit,
+                charge=charge,
+                amount=part,
+                idempotency_key=f"checkout:{checkout.pk}:credit:{credit.pk}:{charge.pk}",
+                actor=None,
+            )
+            left[credit.pk] -= part
+            owed -= part
 
 
 __all__ = [

@@ -372,3 +372,47 @@ def set_user_language(*, user: User, language: str) -> bool:
         user.language = language
         user.save(update_fields=["language"])
     return True
+
+
+# --- Account settings -------------------------------------------------------------------------
+
+
+def update_account_settings(
+    *, shop: Shop, actor: User | None, default_credit_limit: int | None, auto_allocate: bool
+) -> Shop:
+    """Settings → Customer accounts: the credit limit new accounts get (`None` no limit, an
+    explicit choice) and whether credits settle the oldest open charges automatically.
+
+    Changes only what comes next: existing accounts keep their limits, and turning automatic
+    allocation on or off applies nothing and releases nothing by itself.
+    """
+    if default_credit_limit is not None and (
+        isinstance(default_credit_limit, bool)
+        or not isinstance(default_credit_limit, int)
+        or default_credit_limit < 0
+    ):
+        raise ValueError("a default credit limit is None or an int of minor units, 0 or more")
+    with transaction.atomic():
+        locked = Shop.objects.select_for_update().get(pk=shop.pk)
+        before = {
+            "default_credit_limit": locked.default_credit_limit,
+            "auto_allocate": locked.auto_allocate,
+        }
+        locked.default_credit_limit = default_credit_limit
+        locked.auto_allocate = auto_allocate
+        locked.save(update_fields=["default_credit_limit", "auto_allocate"])
+        record_event(
+            shop_id=shop.pk,
+            actor_id=actor.pk if actor is not None else None,
+            action="shops.account_settings.changed",
+            target=locked,
+            data={
+                "default_credit_limit": {
+                    "from": before["default_credit_limit"],
+                    "to": default_credit_limit,
+                },
+                "auto_allocate": {"from": before["auto_allocate"], "to": auto_allocate},
+            },
+        )
+    shop.default_credit_limit, shop.auto_allocate = default_credit_limit, auto_allocate
+    return shop

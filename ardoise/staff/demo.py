@@ -2,8 +2,9 @@
 
 Everything is written through the services, as a shop would have written it: orders with lines,
 delivered (the invoice and its charge), settled by every mode (cash, cheque, card, transfer, the
-shop's own mode, deducted from the account) with some over- and under-payments, a few refunds and a
-few orders not yet delivered. So the demo ledger passes `ledger_check`.
+shop's own mode) with some over- and under-payments, prepaid customers whose deposit pays their
+sales (automatic allocation is on, as in every shop), a few refunds and a few orders not yet
+delivered. So the demo ledger passes `ledger_check`.
 Deterministic (a fixed random seed), so screenshots and docs stay stable.
 """
 
@@ -23,7 +24,7 @@ from ardoise.invoicing.models import Order
 from ardoise.invoicing.totals import LineInput
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import CreditLimitExceeded
-from ardoise.ledger.models import Account
+from ardoise.ledger.models import Account, Charge
 from ardoise.payments import services as payments
 from ardoise.shops.models import Shop, User
 from ardoise.shops.services import create_shop
@@ -187,9 +188,8 @@ def _build(*, customers: int, months: int, seed: int) -> DemoResult:
         email="contact@troischenes.example",
         phone="04 78 00 00 00",
         default_credit_limit=300_00,
-        # Each invoice is settled explicitly at the bottom of the invoice (payment tracking):
-        # credits are deducted from the account by choice, not applied automatically.
-        auto_allocate=False,
+        # Credits settle the oldest open charges automatically, as in every new shop.
+        auto_allocate=True,
     )
     payments.add_payment_mode(shop_id=shop.pk, label="Titres-restaurant", actor=owner)
     products = [
@@ -319,16 +319,14 @@ def _sale(
     except CreditLimitExceeded:
         invoicing.cancel_order(order=order, actor=owner, reason="Plafond de crédit atteint")
         return
-    account.refresh_from_db(fields=["deposit"])
+    # With automatic allocation a prepaid balance has already paid what it could.
+    owed = Charge.objects.filter(pk=invoice.charge_id).values_list("open_amount", flat=True).get()
     pays = {0: 0.35, 1: 0.6, 2: 0.7, 3: 1.0}.get(profile, 0.95)
-    if rng.random() < pays:
+    if owed and rng.random() < pays:
         paid_at = min(day + dt.timedelta(days=rng.randint(0, 10)), now - dt.timedelta(hours=1))
-        if account.deposit > 0:
-            mode, amount = "account", invoice.total
-        else:
-            mode = SETTLE_MODES[rng.randrange(len(SETTLE_MODES))]
-            extra = rng.choice([0, 0, 0, 5_00]) if profile > 3 else 0
-            amount = invoice.total + extra if profile > 2 else invoice.total - rng.choice([0, 5_00])
+        mode = SETTLE_MODES[rng.randrange(len(SETTLE_MODES))]
+        extra = rng.choice([0, 0, 0, 5_00]) if profile > 3 else 0
+        amount = owed + extra if profile > 2 else owed - rng.choice([0, 5_00])
         if amount > 0:
             payments.settle_invoice(
                 invoice=invoice,

@@ -1,17 +1,19 @@
 """Reads of statements, send logs and bulk runs, always scoped to a shop; the account snapshot."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from ardoise.customers.models import Customer
 from ardoise.ledger.models import Account, Allocation, Charge
 from ardoise.ledger.selectors import open_charges, unapplied_credits
-from ardoise.payments.models import Checkout, CheckoutStatus
+from ardoise.payments.models import BuiltInMode, Checkout, CheckoutStatus
 from ardoise.payments.selectors import live_checkout, online_provider_for
 from ardoise.shops.models import Shop
 from ardoise.statements.models import (
@@ -61,7 +63,14 @@ def snapshot_account(
     )
     credits = list(
         unapplied_credits(account).values(
-            "id", "kind", "reference", "reason", "received_on", "amount", "unapplied_amount"
+            "id",
+            "kind",
+            "mode",
+            "reference",
+            "reason",
+            "received_on",
+            "amount",
+            "unapplied_amount",
         )
     )
     total_charges = sum(charge["open_amount"] for charge in charges)
@@ -101,6 +110,11 @@ def snapshot_account(
         )
         for position, charge in enumerate(charges, start=1)
     ]
+    # A statement paid online reads "Statement No. 3 paid online" in this document's language
+    # (older payments kept the checkout's internal reference, "statement:1").
+    online = [credit["id"] for credit in credits if credit["mode"] == BuiltInMode.ONLINE]
+    with translation.override(statement.language):
+        labels = online_payment_labels(account.shop_id, online) if online else {}
     lines += [
         StatementLine(
             shop_id=account.shop_id,
@@ -109,7 +123,7 @@ def snapshot_account(
             kind=LineKind.CREDIT,
             credit_id=credit["id"],
             document_kind=credit["kind"],
-            reference=credit["reference"],
+            reference=labels.get(credit["id"], credit["reference"])[:60],
             description=credit["reason"][:200],
             issued_on=credit["received_on"],
             total=credit["amount"],
@@ -319,3 +333,39 @@ def _paid(statement: Statement, checkout: Checkout) -> StatementPayment:
         applied_elsewhere=elsewhere,
         left_as_credit=left,
     )
+
+
+# --- Human labels for online payments -----------------------------------------------------------
+
+
+def online_payment_label(number: int, *, language: str | None = None) -> str:
+    """ "Statement No. 3 paid online", in `language` (the active language by default)."""
+    if language is None:
+        return gettext("Statement No. %(number)s paid online") % {"number": number}
+    with translation.override(language):
+        return gettext("Statement No. %(number)s paid online") % {"number": number}
+
+
+def online_payment_labels(shop_id: int, credit_ids: Iterable[int]) -> dict[int, str]:
+    """The human label of each credit that is a statement paid online, in the active language.
+
+    A checkout's reference (`statement:<id>`) is internal: readers get the statement's number.
+    Two queries, whatever the number of credits; credits paid otherwise are not in the result.
+    """
+    ids = list(credit_ids)
+    if not ids:
+        return {}
+    checkouts = list(
+        Checkout.objects.filter(shop_id=shop_id, credit_id__in=ids).values_list(
+            "credit_id", "reference"
+        )
+    )
+    statement_ids = {
+        int(reference.removeprefix("statement:")): credit_id
+        for credit_id, reference in checkouts
+        if reference.startswith("statement:") and reference.removeprefix("statement:").isdigit()
+    }
+    numbers = Statement.objects.filter(shop_id=shop_id, pk__in=statement_ids).values_list(
+        "pk", "number"
+    )
+    return {statement_ids[pk]: online_payment_label(number) for pk, number in numbers}

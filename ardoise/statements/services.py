@@ -34,6 +34,7 @@ from ardoise.statements.models import (
 from ardoise.statements.selectors import (
     SKIP_RECENT,
     PaymentState,
+    online_payment_label,
     payment_state,
     recently_sent_account_ids,
 )
@@ -168,23 +169,25 @@ def pay_statement(*, link: StatementLink, return_url: str) -> Checkout:
 
     Refused (`NotPayableOnline`, with the reason) when the statement is paid or settled, when
     nothing is due, when the amount is above the shop's online maximum, or when the shop takes
-    no online payment. The checkout settles the statement's charges first when it is approved.
+    no online payment. When it is approved, the payment is earmarked for the statement: the
+    credits the statement counted and the payment settle every charge it listed, oldest first,
+    whatever the shop's allocation setting; only the rest goes to the balance. The payment
+    reads "Statement No. 3 paid online" in the shop's language, not its internal reference.
     """
     statement = link.statement
     state = payment_state(statement)
     if state.state not in {PaymentState.PAYABLE, PaymentState.PENDING}:
         raise NotPayableOnline(state.message)
-    charge_ids = list(
-        statement.lines.filter(kind=LineKind.CHARGE)
-        .order_by("position")
-        .values_list("charge_id", flat=True)
-    )
+    lines = list(statement.lines.order_by("position").values_list("kind", "charge_id", "credit_id"))
+    shop = Shop.objects.get(pk=statement.shop_id)
     try:
         return payments.start_checkout(
             account=statement.account,
             amount=statement.amount_due,
             reference=statement.payment_reference,
-            charge_ids=[pk for pk in charge_ids if pk is not None],
+            charge_ids=[charge for kind, charge, _ in lines if kind == LineKind.CHARGE and charge],
+            credit_ids=[credit for kind, _, credit in lines if kind == LineKind.CREDIT and credit],
+            label=online_payment_label(statement.number, language=shop.language),
             return_url=return_url,
         )
     except payments.OnlinePaymentUnavailable as error:

@@ -22,6 +22,7 @@ def _fields(**changes: str) -> dict[str, str]:
         "phone": "04 78 00 00 01",
         "country": "FR",
         "language": "",  # not set, as the factories make customers
+        "credit_limit": "300",
         "idempotency_key": key(),
         **changes,
     }
@@ -35,11 +36,15 @@ def test_new_customer_form_starts_with_the_shops_default_limit(
     assert response.context["form"]["credit_limit"].value() == "300.00"  # English format
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("300", 300_00), ("", None), ("0", 0)])
+@pytest.mark.parametrize(
+    ("typed", "no_limit", "stored"), [("300", "", 300_00), ("", "on", None), ("0", "", 0)]
+)
 def test_creating_a_customer_opens_their_account(
-    owner_client: Client, shop: Shop, typed: str, stored: int | None
+    owner_client: Client, shop: Shop, typed: str, no_limit: str, stored: int | None
 ) -> None:
-    response = owner_client.post(reverse("staff:customer_create"), _fields(credit_limit=typed))
+    response = owner_client.post(
+        reverse("staff:customer_create"), _fields(credit_limit=typed, no_limit=no_limit)
+    )
 
     customer = Customer.objects.get(shop=shop)
     assert response.status_code == 302
@@ -64,6 +69,11 @@ def test_creating_a_customer_opens_their_account(
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"credit_limit": "-3"}, "credit_limit", "Enter an amount of zero or more."),
         ({"credit_limit": "lots"}, "credit_limit", "Enter an amount, for example 12,50."),
+        (
+            {"credit_limit": ""},
+            "credit_limit",
+            "Enter a credit limit (0 for no credit), or tick “No limit”.",
+        ),
     ],
 )
 def test_create_shows_clear_field_errors_and_writes_nothing(
@@ -77,6 +87,17 @@ def test_create_shows_clear_field_errors_and_writes_nothing(
     assert response.context["form"].errors == {field: [message]}
     assert "Please correct the fields marked below." in response.content.decode()
     assert database_snapshot() == before
+
+
+def test_new_customer_form_starts_with_no_limit_ticked_when_the_shop_default_is_none(
+    owner_client: Client, shop: Shop
+) -> None:
+    shop.default_credit_limit = None
+    shop.save(update_fields=["default_credit_limit"])
+
+    form = owner_client.get(reverse("staff:customer_create")).context["form"]
+
+    assert (form["credit_limit"].value(), form["no_limit"].value()) == (None, True)
 
 
 def test_the_create_form_posted_twice_creates_one_customer(

@@ -277,7 +277,8 @@ def test_debit_adjustment_beyond_the_limit_is_refused_and_writes_nothing(
 
     assert response.status_code == 400
     assert response.context["form"].errors["amount"] == [
-        "This would take the account beyond its credit limit."
+        "This would take the account beyond its credit limit: it would owe €100.01; "
+        "€100.00 available."
     ]
     assert database_snapshot() == before
 
@@ -321,7 +322,8 @@ def test_override_box_is_absent_and_ignored_without_the_permission(
 
     assert response.status_code == 400
     assert response.context["form"].errors["amount"] == [
-        "This would take the account beyond its credit limit."
+        "This would take the account beyond its credit limit: it would owe €150.00; "
+        "€100.00 available."
     ]
     assert database_snapshot() == before
 
@@ -341,13 +343,15 @@ def _limit_url(account: Account) -> str:
 
 
 @pytest.mark.parametrize(
-    ("typed", "stored"), [("250", 250_00), ("1 000,50", 1000_50), ("", None), ("0", 0)]
+    ("typed", "no_limit", "stored"),
+    [("250", "", 250_00), ("1 000,50", "", 1000_50), ("", "on", None), ("0", "", 0)],
 )
 def test_credit_limit_is_saved_and_audited(
-    owner_client: Client, account: Account, typed: str, stored: int | None
+    owner_client: Client, account: Account, typed: str, no_limit: str, stored: int | None
 ) -> None:
     response = owner_client.post(
-        _limit_url(account), {"credit_limit": typed, "idempotency_key": key()}
+        _limit_url(account),
+        {"credit_limit": typed, "no_limit": no_limit, "idempotency_key": key()},
     )
 
     assert response.status_code == 302
@@ -371,6 +375,54 @@ def test_bad_credit_limit_is_refused_next_to_the_field(
     assert response.status_code == 400
     assert list(response.context["limit_form"].errors) == ["credit_limit"]
     assert database_snapshot() == before
+
+
+def test_clearing_the_credit_limit_is_refused_next_to_the_field_not_taken_as_no_limit(
+    owner_client: Client, account: Account
+) -> None:
+    before = database_snapshot()
+
+    response = owner_client.post(
+        _limit_url(account), {"credit_limit": "", "idempotency_key": key()}
+    )
+
+    assert response.status_code == 400
+    assert response.context["limit_form"].errors == {
+        "credit_limit": ["Enter a credit limit (0 for no credit), or tick “No limit”."]
+    }
+    assert database_snapshot() == before
+    account.refresh_from_db()
+    assert account.credit_limit == 100_00
+
+
+def test_an_amount_with_no_limit_ticked_is_refused_as_contradictory(
+    owner_client: Client, account: Account
+) -> None:
+    before = database_snapshot()
+
+    response = owner_client.post(
+        _limit_url(account), {"credit_limit": "50", "no_limit": "on", "idempotency_key": key()}
+    )
+
+    assert response.status_code == 400
+    assert response.context["limit_form"].errors == {
+        "credit_limit": ["Clear the amount, or untick “No limit”."]
+    }
+    assert database_snapshot() == before
+
+
+def test_the_limit_form_shows_no_limit_ticked_for_an_account_without_limit(
+    owner_client: Client, account: Account
+) -> None:
+    ledger.change_credit_limit(
+        account=account, credit_limit=None, actor=None, idempotency_key=key()
+    )
+
+    form = owner_client.get(reverse("staff:customer_account", args=[account.customer_id])).context[
+        "limit_form"
+    ]
+
+    assert (form["credit_limit"].value(), form["no_limit"].value()) == (None, True)
 
 
 def test_credit_limit_needs_its_permission(account: Account, client_as) -> None:  # type: ignore[no-untyped-def]

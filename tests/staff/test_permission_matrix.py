@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ardoise.invoicing import services as invoicing
 from ardoise.invoicing.models import Invoice, Order, Product
+from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account
 from ardoise.payments import services as payments
 from ardoise.payments.models import Settlement
@@ -98,6 +99,11 @@ def build_world() -> World:
     order = make_order(account, line("Pain", "1", "5.00"))
     statement = issue_statement(account=account, actor=None, idempotency_key=key())
     run = start_statement_run(shop=shop, minimum_debt=1, actor=None, idempotency_key=key())
+    # A 5 € deposit beside the debt (automatic allocation off): something to apply by hand.
+    Shop.objects.filter(pk=shop.pk).update(auto_allocate=False)
+    ledger.record_top_up(
+        account=account, amount=5_00, mode="cash", idempotency_key=key(), actor=None
+    )
     return World(
         shop=shop,
         account=account,
@@ -208,6 +214,7 @@ def _customer_fields(world: World) -> dict[str, Any]:
         "country": "FR",
         "language": "fr",
         "credit_limit": "",
+        "no_limit": "on",
         "idempotency_key": key(),
     }
 
@@ -296,6 +303,16 @@ ROUTES: dict[str, Route] = {
         _post(
             P.CUSTOMERS_CREDIT_LIMIT,
             data=lambda world: {"credit_limit": "250", "idempotency_key": key()},
+        ),
+    ),
+    "staff:customer_apply_deposit": _ids(
+        _customer,
+        _post(
+            P.PAYMENTS_RECORD,
+            data=lambda world: {
+                "charges": [str(world.invoice.charge_id)],
+                "idempotency_key": key(),
+            },
         ),
     ),
     "staff:customer_deactivate": _ids(
@@ -407,6 +424,18 @@ ROUTES: dict[str, Route] = {
         _get(P.SETTINGS_MANAGE), _post(P.SETTINGS_MANAGE, data=_invoice_settings)
     ),
     "staff:exports": _no_ids(_get(P.EXPORTS_RUN)),
+    # Settings → Customer accounts and the audit log.
+    "staff:account_settings": _no_ids(
+        _get(P.SETTINGS_MANAGE),
+        _post(
+            P.SETTINGS_MANAGE,
+            data=lambda world: {"default_credit_limit": "200", "auto_allocate": "on"},
+        ),
+    ),
+    "staff:audit_log": _no_ids(
+        _get(P.SETTINGS_MANAGE),
+        _get(P.SETTINGS_MANAGE, query="?q=martin&kind=override&staff=none&page=2"),
+    ),
     # The downloads.
     "exports:payments": _no_ids(
         _post(
@@ -638,12 +667,12 @@ def test_every_object_url_answers_404_for_another_shops_id() -> None:
             answers[f"{key_} {probe.method}"] = _send(client, key_, probe, theirs).status_code
 
     assert answers == {name: 404 for name in answers}
-    assert len(answers) == 44
+    assert len(answers) == 45
     assert database_snapshot().changes_since(before) == {}
     theirs.account.refresh_from_db()
     theirs.target.refresh_from_db()
     theirs.role.refresh_from_db()
-    assert (theirs.account.balance, theirs.account.credit_limit) == (-50_00, 100_00)
+    assert (theirs.account.balance, theirs.account.credit_limit) == (-45_00, 100_00)
     assert (theirs.target.is_active, theirs.target.role.kind) == (True, RoleKind.ASSOCIATE)
     assert theirs.role.permissions == ["customers.view"]
 

@@ -66,7 +66,7 @@ def post_charge(
         _check_override(account.shop_id, override_by)
         moved = posting.move(account.pk, debt=total, guard=override_by is None)
         if moved is None:
-            raise CreditLimitExceeded()
+            raise _beyond_limit(account.pk, total)
         entry_kind = EntryKind.SALE if kind == ChargeKind.INVOICE else EntryKind.DEBIT_NOTE
         counters = (
             {SALES: total - vat, VAT: vat} if kind == ChargeKind.INVOICE else {ADJUSTMENTS: total}
@@ -112,6 +112,15 @@ def post_charge(
         )
         idempotency.settle(claim, charge.pk)
     return charge
+
+
+def _beyond_limit(account_id: int, total: int) -> CreditLimitExceeded:
+    """The refusal with its figures, read after the guard refused: they word the message and
+    decide nothing (a concurrent change may move them; the guard alone admits or refuses)."""
+    balance, limit, currency = Account.objects.values_list(
+        "balance", "credit_limit", "currency"
+    ).get(pk=account_id)
+    return CreditLimitExceeded(amount=total, balance=balance, credit_limit=limit, currency=currency)
 
 
 def post_debit_adjustment(

@@ -27,31 +27,90 @@ class CustomerForm(forms.ModelForm):
         }
 
 
+def limit_fields(*, help_text: Any) -> tuple[MoneyField, forms.BooleanField]:
+    """A credit limit as a form asks for it: an amount, or the explicit box "No limit".
+
+    An empty amount alone is not "no limit" (a cleared field must never give unlimited credit
+    by accident): `clean_limit` refuses it next to the field.
+    """
+    amount = MoneyField(label=_("Credit limit"), required=False, help_text=help_text)
+    no_limit = forms.BooleanField(label=_("No limit"), required=False)
+    return amount, no_limit
+
+
+def clean_limit(form: forms.BaseForm, amount_name: str, no_limit_name: str) -> None:
+    """Leaves `cleaned_data[amount_name]` as the limit chosen: minor units, or None ticked."""
+    data = form.cleaned_data
+    if amount_name in form.errors:
+        return
+    amount, no_limit = data.get(amount_name), data.get(no_limit_name)
+    if no_limit and amount is not None:
+        form.add_error(amount_name, _("Clear the amount, or untick “No limit”."))
+    elif not no_limit and amount is None:
+        form.add_error(
+            amount_name, _("Enter a credit limit (0 for no credit), or tick “No limit”.")
+        )
+    else:
+        data[amount_name] = None if no_limit else amount
+
+
+def limit_initial(limit: int | None) -> dict[str, Any]:
+    return {"credit_limit": limit, "no_limit": limit is None}
+
+
+LIMIT_HELP = _("0: no credit (the customer can only spend a prepaid balance).")
+
+
 class NewCustomerForm(IdempotentForm, CustomerForm):
-    credit_limit = MoneyField(
-        label=_("Credit limit"),
-        required=False,
-        help_text=_(
-            "Empty: no limit. 0: no credit (the customer can only spend a prepaid balance)."
-        ),
-    )
+    credit_limit, no_limit = limit_fields(help_text=LIMIT_HELP)
 
     def __init__(self, *args: Any, default_limit: int | None = None, **kwargs: Any) -> None:
         kwargs["initial"] = dict(kwargs.get("initial") or {})
-        kwargs["initial"].setdefault("credit_limit", default_limit)
+        for name, value in limit_initial(default_limit).items():
+            kwargs["initial"].setdefault(name, value)
         super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        clean_limit(self, "credit_limit", "no_limit")
+        return self.cleaned_data
 
 
 class CreditLimitForm(IdempotentForm):
-    credit_limit = MoneyField(
-        label=_("Credit limit"),
-        required=False,
-        help_text=_("Empty: no limit. 0: no credit. Press Enter to save."),
-    )
+    credit_limit, no_limit = limit_fields(help_text=_("0: no credit. Press Enter to save."))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        clean_limit(self, "credit_limit", "no_limit")
+        return self.cleaned_data
 
 
 class DeactivateForm(IdempotentForm):
     pass
+
+
+class ApplyDepositForm(IdempotentForm):
+    """Apply the deposit to the open charges ticked (invoices and debit notes), in one action."""
+
+    charges = forms.TypedMultipleChoiceField(
+        label=_("Open charges to settle"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one open charge.")},
+    )
+
+    def __init__(self, *args: Any, charges: list[Any], **kwargs: Any) -> None:
+        kwargs["initial"] = dict(kwargs.get("initial") or {})
+        kwargs["initial"].setdefault("charges", [charge.pk for charge in charges])
+        super().__init__(*args, **kwargs)
+        field = self.fields["charges"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(charge.pk, str(charge)) for charge in charges]
+        self.open_charges = {charge.pk: charge for charge in charges}
+
+    def rows(self) -> list[tuple[Any, Any]]:
+        """(checkbox, charge) per open charge, for a table of what can be settled."""
+        return [(box, self.open_charges[int(box.data["value"])]) for box in self["charges"]]
 
 
 def counter_modes(shop_id: int) -> list[tuple[str, str]]:

@@ -49,6 +49,14 @@ class Movement:
     permission: Permission
     form: Callable[[MemberRequest, Account], forms.Form]
     record: Callable[[MemberRequest, Account, dict[str, Any]], object]
+    # What the form says when the shop has turned automatic allocation off (None: the same).
+    explanation_manual: StrOrPromise | None = None
+
+    def explain(self, *, auto_allocate: bool) -> StrOrPromise:
+        """The sentence above the form, true to the shop's allocation setting."""
+        if auto_allocate or self.explanation_manual is None:
+            return self.explanation
+        return self.explanation_manual
 
 
 def _receipt_form(request: MemberRequest, account: Account) -> forms.Form:
@@ -125,7 +133,14 @@ MOVEMENTS = {
         Movement(
             kind="payment",
             title=_("Record a payment"),
-            explanation=_("Money received: it settles open charges first, oldest first."),
+            explanation=_(
+                "Money received: it settles the oldest open charges first; what is left stays as "
+                "a deposit."
+            ),
+            explanation_manual=_(
+                "Money received: automatic allocation is off, so it stays as a deposit until you "
+                "apply it to chosen charges from the Account tab."
+            ),
             done_message=_("Payment recorded."),
             permission=Permission.PAYMENTS_RECORD,
             form=_receipt_form,
@@ -134,7 +149,14 @@ MOVEMENTS = {
         Movement(
             kind="top-up",
             title=_("Record a top-up or deposit"),
-            explanation=_("A prepayment (for example a transfer of 50 €) that raises the balance."),
+            explanation=_(
+                "A prepayment (for example a transfer of 50 €): it settles the oldest open "
+                "charges first, and what is left raises the balance."
+            ),
+            explanation_manual=_(
+                "A prepayment (for example a transfer of 50 €) that raises the balance. "
+                "Automatic allocation is off: it pays no charge until you apply it."
+            ),
             done_message=_("Top-up recorded."),
             permission=Permission.PAYMENTS_RECORD,
             form=_receipt_form,

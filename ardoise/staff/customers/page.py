@@ -14,25 +14,46 @@ from ardoise.payments.models import PaymentMode
 from ardoise.payments.selectors import ACCOUNT, money_received
 from ardoise.staff.customers import selectors
 from ardoise.staff.customers.chart import balance_chart
-from ardoise.staff.customers.forms import ActivityRangeForm, CreditLimitForm
+from ardoise.staff.customers.forms import (
+    ActivityRangeForm,
+    ApplyDepositForm,
+    CreditLimitForm,
+    limit_initial,
+)
+from ardoise.statements.selectors import online_payment_labels
 
 
 def account_context(
-    request: HttpRequest, account: Account, *, limit_form: CreditLimitForm | None = None
+    request: HttpRequest,
+    account: Account,
+    *,
+    limit_form: CreditLimitForm | None = None,
+    deposit_form: ApplyDepositForm | None = None,
 ) -> dict[str, Any]:
     start, end, preset = selectors.activity_range(request.GET.dict())
     activity = account_activity(account, start=start, end=end)
     labels = {mode.code: str(mode.label) for mode in PaymentMode.objects.for_shop(account.shop_id)}
     received = money_received(account.shop_id, start, end, customer_id=account.customer_id)
     if limit_form is None:
-        limit_form = CreditLimitForm(initial={"credit_limit": account.credit_limit})
+        limit_form = CreditLimitForm(initial=limit_initial(account.credit_limit))
+    automatic = request.membership.shop.auto_allocate  # type: ignore[attr-defined]
+    idle = selectors.idle_deposit(account, automatic=automatic)
+    if deposit_form is None and idle is not None and idle.applicable > 0:
+        deposit_form = ApplyDepositForm(charges=idle.open_charges)
     return {
         "customer": account.customer,
         "account": account,
         "overview": overview(account),
         "limit_form": limit_form,
+        "automatic": automatic,
+        "idle": idle,
+        "deposit_form": deposit_form,
         "activity": activity,
-        "lines": selectors.activity_lines(activity, labels),
+        "lines": selectors.activity_lines(
+            activity,
+            labels,
+            online_payment_labels(account.shop_id, selectors.online_credit_ids(activity)),
+        ),
         "chart": balance_chart(balance_series(activity)),
         "received": received,
         "received_by_mode": [

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from ardoise.customers.models import Customer, search_condition
-from ardoise.ledger.models import Account, CreditKind, EntryKind, JournalEntry
-from ardoise.ledger.selectors import Activity
+from ardoise.ledger.models import Account, Charge, CreditKind, EntryKind, JournalEntry
+from ardoise.ledger.selectors import Activity, open_charges, unapplied_credits
+from ardoise.payments.models import BuiltInMode
 from ardoise.shops.models import Shop
 
 PAGE_SIZE = 50
@@ -176,10 +177,30 @@ class ActivityLine:
     amount: int
     running_balance: int
     credit_id: int | None = None
+    overridden_by: str = ""  # who lifted the credit limit for this charge
 
 
-def activity_lines(activity: Activity, mode_labels: dict[str, str]) -> list[ActivityLine]:
-    """Most recent first, as people read an account; running balances stay those of the ledger."""
+def online_credit_ids(activity: Activity) -> list[int]:
+    """Credits paid online in the range: their references are named for people by statements."""
+    ids = []
+    for row in activity.rows:
+        credit = _related(row.posting.entry, "credit")
+        if credit is not None and credit.mode == BuiltInMode.ONLINE:
+            ids.append(credit.pk)
+    return ids
+
+
+def activity_lines(
+    activity: Activity,
+    mode_labels: dict[str, str],
+    reference_labels: dict[int, str] | None = None,
+) -> list[ActivityLine]:
+    """Most recent first, as people read an account; running balances stay those of the ledger.
+
+    `reference_labels` (credit id -> label) replaces a reference that is internal, such as an
+    online payment's `statement:<id>`, by what people read ("Statement No. 3 paid online").
+    """
+    reference_labels = reference_labels or {}
     lines = []
     for row in activity.rows:
         entry = row.posting.entry
@@ -194,12 +215,17 @@ def activity_lines(activity: Activity, mode_labels: dict[str, str]) -> list[Acti
                 occurred_at=row.posting.occurred_at,
                 kind=entry.kind,
                 kind_label=EntryKind(entry.kind).label,
-                reference=(document.reference if document is not None else "") or entry.memo,
+                reference=(
+                    reference_labels.get(credit.pk if credit is not None else 0)
+                    or (document.reference if document is not None else "")
+                    or entry.memo
+                ),
                 detail=detail,
                 charge_id=charge.pk if charge is not None else None,
                 credit_id=credit.pk if credit is not None else None,
                 amount=row.amount,
                 running_balance=row.running_balance,
+                overridden_by=str(entry.limit_override_by) if entry.limit_override_by else "",
             )
         )
     lines.reverse()
@@ -211,3 +237,44 @@ def _related(entry: JournalEntry, name: str) -> Any:
         return getattr(entry, name)
     except ObjectDoesNotExist:  # the entry has no document of that type
         return None
+
+
+# --- Deposit beside open charges --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdleDeposit:
+    """Deposit shown next to open charges it could pay, and why it has not paid them.
+
+    `applicable` could settle them now (automatic allocation is off, so it waits for staff);
+    `held_for_orders` is a deposit kept for orders not delivered yet.
+    """
+
+    applicable: int
+    held_for_orders: int
+    automatic: bool
+    open_charges: list[Charge]
+
+
+def idle_deposit(account: Account, *, automatic: bool) -> IdleDeposit | None:
+    """None when Deposit and Debt are not both above zero (nothing to explain): no query then."""
+    if account.debt <= 0 or account.deposit <= 0:
+        return None
+    credits = list(unapplied_credits(account).values_list("earmark", "unapplied_amount"))
+    order_earmarks = {earmark for earmark, _ in credits if earmark.startswith("order:")}
+    delivered = set(
+        Charge.objects.filter(account=account, earmark__in=order_earmarks).values_list(
+            "earmark", flat=True
+        )
+    )
+    held = sum(
+        amount
+        for earmark, amount in credits
+        if earmark.startswith("order:") and earmark not in delivered
+    )
+    return IdleDeposit(
+        applicable=account.deposit - held,
+        held_for_orders=held,
+        automatic=automatic,
+        open_charges=list(open_charges(account)),
+    )

@@ -13,6 +13,11 @@ urlpatterns = [
         views.customer_credit_limit,
         name="customer_credit_limit",
     ),
+    path(
+        "<int:customer_id>/apply-deposit/",
+        views.customer_apply_deposit,
+        name="customer_apply_deposit",
+    ),
     path("<int:customer_id>/deactivate/", views.customer_deactivate, name="customer_deactivate"),
     path(
         "<int:customer_id>/movements/<slug:kind>/",

@@ -14,20 +14,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ardoise.core.htmx import htmx_target
+from ardoise.core.money import format_money
 from ardoise.customers.services import EDITABLE_FIELDS, update_customer
 from ardoise.ledger import services as ledger
-from ardoise.ledger.errors import LedgerError
+from ardoise.ledger.errors import CreditLimitExceeded, LedgerError
+from ardoise.ledger.selectors import open_charges
+from ardoise.payments import deposits
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import get_account_for_member, get_customer_for_member, member_required
 from ardoise.staff.customers import movements, selectors
 from ardoise.staff.customers.forms import (
+    ApplyDepositForm,
     CreditLimitForm,
     CustomerForm,
     DeactivateForm,
     NewCustomerForm,
 )
 from ardoise.staff.customers.page import account_context
+from ardoise.staff.customers.refusals import limit_refusal, safe_next
 
 
 @member_required(Permission.CUSTOMERS_VIEW)
@@ -131,6 +136,31 @@ def customer_credit_limit(request: MemberRequest, customer_id: int) -> HttpRespo
     return render(request, "staff/customers/account.html", context, status=400)
 
 
+@member_required(Permission.PAYMENTS_RECORD)
+@require_http_methods(["POST"])
+def customer_apply_deposit(request: MemberRequest, customer_id: int) -> HttpResponse:
+    account = get_account_for_member(
+        request.membership, customer_id, perm=Permission.PAYMENTS_RECORD
+    )
+    form = ApplyDepositForm(request.POST, charges=list(open_charges(account)))
+    if form.is_valid():
+        try:
+            applied = deposits.apply_deposit(
+                account=account,
+                charge_ids=form.cleaned_data["charges"],
+                actor=request.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except LedgerError as error:
+            form.add_error("charges", str(error))
+        else:
+            amount = format_money(applied, account.currency)
+            messages.success(request, _("%(amount)s of the deposit applied.") % {"amount": amount})
+            return redirect("staff:customer_account", customer_id)
+    context = account_context(request, account, deposit_form=form)
+    return render(request, "staff/customers/account.html", context, status=400)
+
+
 @member_required(Permission.CUSTOMERS_CREDIT_LIMIT)
 @require_http_methods(["GET", "POST"])
 def customer_deactivate(request: MemberRequest, customer_id: int) -> HttpResponse:
@@ -162,14 +192,25 @@ def customer_movement(request: MemberRequest, customer_id: int, kind: str) -> Ht
     movement = movements.get_movement(kind)
     account = get_account_for_member(request.membership, customer_id, perm=movement.permission)
     form = movement.form(request, account)
+    back_to = safe_next(request)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             movement.record(request, account, form.cleaned_data)
         except LedgerError as error:
             form.add_error(movements.field_for(error), str(error))
+            if isinstance(error, CreditLimitExceeded):
+                here = reverse("staff:customer_movement", args=[customer_id, kind])
+                refusal = limit_refusal(
+                    request, error, account.customer, back_to=here, show_message=False
+                )
         else:
             messages.success(request, movement.done_message)
+            if back_to:
+                return redirect(back_to)
             return redirect(reverse("staff:customer_account", args=[customer_id]) + "#activity")
     context = {"account": account, "customer": account.customer, "form": form}
-    context.update(movement=movement, tab="account", nav="customers")
+    context.update(refusal=refusal, back_to=back_to)
+    explanation = movement.explain(auto_allocate=request.membership.shop.auto_allocate)
+    context.update(movement=movement, explanation=explanation, tab="account", nav="customers")
     return render(request, "staff/customers/movement.html", context, status=movements.status(form))

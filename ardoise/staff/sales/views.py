@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,12 +16,13 @@ from ardoise.customers.models import Customer
 from ardoise.invoicing import selectors, services
 from ardoise.invoicing.models import Order, OrderStatus
 from ardoise.ledger import services as ledger
-from ardoise.ledger.errors import LedgerError
+from ardoise.ledger.errors import CreditLimitExceeded, LedgerError
 from ardoise.ledger.models import Account
 from ardoise.ledger.selectors import account_for_customer
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required, require
+from ardoise.staff.customers.refusals import limit_refusal
 from ardoise.staff.sales.access import get_order_for_member, get_product_for_member
 from ardoise.staff.sales.forms import ProductForm, SaleFilterForm, SaleForm
 
@@ -119,6 +121,10 @@ def _deliver(request: MemberRequest, order: Order, key: str) -> HttpResponse:
             idempotency_key=key,
             override_by=request.user if override else None,
         )
+    except CreditLimitExceeded as error:
+        back_to = reverse("staff:order_detail", args=[order.pk])
+        messages.error(request, limit_refusal(request, error, order.customer, back_to=back_to))
+        return redirect(back_to)
     except LedgerError as error:
         messages.error(request, str(error))
         return redirect("staff:order_detail", order.pk)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ardoise.core.forms import form_field
 from ardoise.shops.models import Role, RoleKind
 from ardoise.shops.permissions import AREAS, Permission, area_of
+from ardoise.staff.customers.forms import clean_limit, limit_fields
 
 
 class RoleForm(forms.Form):
@@ -83,3 +84,19 @@ class MemberActiveForm(forms.Form):
     is_active = forms.TypedChoiceField(
         choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1"
     )
+
+
+class AccountSettingsForm(forms.Form):
+    """Settings → Customer accounts. The default limit is an amount or, explicitly, none."""
+
+    default_credit_limit, default_no_limit = limit_fields(
+        help_text=_("Given to each customer created from now on; existing accounts keep theirs.")
+    )
+    auto_allocate = forms.BooleanField(
+        label=_("Apply payments to the oldest open charges automatically"), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        clean_limit(self, "default_credit_limit", "default_no_limit")
+        return self.cleaned_data
