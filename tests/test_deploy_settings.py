@@ -31,7 +31,7 @@ def test_check_deploy_is_clean_with_the_readmes_production_settings() -> None:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "ARDOISE_TESTING", "DATABASE_URL"}
+        if key not in {"DEBUG", "ARDOISE_TESTING", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env |= README_PRODUCTION | {"ARDOISE_TESTING": "0"}
 

@@ -454,6 +454,25 @@ FORGED = [
         url=lambda w: reverse("staff:statement_run_resume", args=[w.run.pk]),
     ),
     forged(
+        "staff:account_settings",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("staff:account_settings"),
+        data=lambda w: {"default_credit_limit": "200", "auto_allocate": "on"},
+    ),
+    forged(
+        "staff:audit_log",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("staff:audit_log"),
+        writes=False,
+    ),
+    forged(
+        "staff:customer_apply_deposit",
+        P.PAYMENTS_RECORD,
+        url=_customer_url("staff:customer_apply_deposit"),
+        data=lambda w: {"charges": [str(w.invoice.charge_id)], "idempotency_key": key()},
+        writes=False,  # this world's shop applies deposits itself: none is left to apply
+    ),
+    forged(
         "staff:statement_settings",
         P.SETTINGS_MANAGE,
         url=lambda w: reverse("staff:statement_settings"),

@@ -6,12 +6,11 @@ Context names are a contract with the panels other areas include (`customer`, `a
 
 from typing import Any
 
-from django.http import HttpRequest
-
 from ardoise.ledger.models import Account
 from ardoise.ledger.selectors import account_activity, balance_series, overview
 from ardoise.payments.models import PaymentMode
 from ardoise.payments.selectors import ACCOUNT, money_received
+from ardoise.shops.access import MemberRequest
 from ardoise.staff.customers import selectors
 from ardoise.staff.customers.chart import balance_chart
 from ardoise.staff.customers.forms import (
@@ -24,7 +23,7 @@ from ardoise.statements.selectors import online_payment_labels
 
 
 def account_context(
-    request: HttpRequest,
+    request: MemberRequest,
     account: Account,
     *,
     limit_form: CreditLimitForm | None = None,
@@ -34,9 +33,20 @@ def account_context(
     activity = account_activity(account, start=start, end=end)
     labels = {mode.code: str(mode.label) for mode in PaymentMode.objects.for_shop(account.shop_id)}
     received = money_received(account.shop_id, start, end, customer_id=account.customer_id)
+    # Internal references (an online payment's `statement:<id>`) read as people say them, in the
+    # activity and in the money received alike: one lookup for both.
+    online_ids = set(selectors.online_credit_ids(activity)) | {
+        receipt.credit_id
+        for receipt in received.receipts
+        if receipt.credit_id is not None and receipt.reference.startswith("statement:")
+    }
+    reference_labels = online_payment_labels(account.shop_id, online_ids)
+    for receipt in received.receipts:
+        if receipt.credit_id in reference_labels:
+            receipt.reference = reference_labels[receipt.credit_id]
     if limit_form is None:
         limit_form = CreditLimitForm(initial=limit_initial(account.credit_limit))
-    automatic = request.membership.shop.auto_allocate  # type: ignore[attr-defined]
+    automatic = request.membership.shop.auto_allocate
     idle = selectors.idle_deposit(account, automatic=automatic)
     if deposit_form is None and idle is not None and idle.applicable > 0:
         deposit_form = ApplyDepositForm(charges=idle.open_charges)
@@ -49,11 +59,7 @@ def account_context(
         "idle": idle,
         "deposit_form": deposit_form,
         "activity": activity,
-        "lines": selectors.activity_lines(
-            activity,
-            labels,
-            online_payment_labels(account.shop_id, selectors.online_credit_ids(activity)),
-        ),
+        "lines": selectors.activity_lines(activity, labels, reference_labels),
         "chart": balance_chart(balance_series(activity)),
         "received": received,
         "received_by_mode": [
