@@ -120,7 +120,10 @@ def chromium() -> Iterator[Any]:
 @pytest.fixture
 def page(chromium: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser page; on failure a screenshot lands in test-artifacts/."""
-    context = chromium.new_context(base_url=live_server.url, locale="fr-FR")
+    # Playwright's `wait_for_function` evaluates its predicate inside the page, which the
+    # Content-Security-Policy forbids (no eval): the test's own scripts bypass it. The pages are
+    # checked against the policy by a test with a context of its own.
+    context = chromium.new_context(base_url=live_server.url, locale="fr-FR", bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -146,3 +146,37 @@ def test_printed_invoice_and_receipt_use_the_apps_font_with_tabular_figures(
         assert "monospace" not in family
         assert "system-ui" in family
         assert (figures, align) == ("tabular-nums", "right")
+
+
+def test_pages_break_no_rule_of_their_content_security_policy(
+    chromium: Any, live_server: Any, shop: Shop, account: Account
+) -> None:
+    context = chromium.new_context(base_url=live_server.url, locale="fr-FR")  # policy enforced
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    sign_in(page, owner_of(shop).email)
+    charge_id = account.charges.order_by("id").first().pk  # type: ignore[union-attr]
+    for url in (
+        reverse("staff:customer_account", args=[account.customer_id]),
+        reverse("staff:charge_detail", args=[charge_id]),
+        reverse("staff:charge_refund", args=[charge_id]),
+        reverse("staff:invoice_print", args=[charge_id]),
+        reverse("staff:sale_new"),
+        reverse("staff:payments_week"),
+        reverse("staff:statement_preview", args=[account.customer_id]),
+    ):
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+    # The language menu still submits itself, through the site's own script.
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
+    lang = page.locator("html").get_attribute("lang")
+    context.close()
+    assert lang == "en"
+    assert violations == []
