@@ -183,7 +183,7 @@ def pay_statement(*, link: StatementLink, return_url: str) -> Checkout:
     try:
         return payments.start_checkout(
             account=statement.account,
-            amount=statement.amount_due,
+            amount=state.amount,
             reference=statement.payment_reference,
             charge_ids=[charge for kind, charge, _ in lines if kind == LineKind.CHARGE and charge],
             credit_ids=[credit for kind, _, credit in lines if kind == LineKind.CREDIT and credit],

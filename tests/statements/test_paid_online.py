@@ -2,6 +2,7 @@
 and the payment reads "Statement No. 3 paid online", never its internal reference."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -11,6 +12,7 @@ from ardoise.ledger.models import Account, Charge, ChargeStatus, Credit
 from ardoise.payments.models import Checkout
 from ardoise.payments.online import receive_confirmation
 from ardoise.payments.providers.test.provider import TestProvider
+from ardoise.statements.errors import NotPayableOnline
 from ardoise.statements.issuing import issue_statement
 from ardoise.statements.links import create_payment_link
 from ardoise.statements.models import Statement, StatementLink
@@ -81,7 +83,7 @@ def test_a_statement_paid_online_leaves_every_invoice_it_listed_paid(
     assert check_ledger().ok
 
 
-def test_what_the_statement_did_not_need_goes_to_the_balance() -> None:
+def test_a_part_paid_at_the_counter_since_the_statement_is_not_charged_again() -> None:
     shop = make_shop(auto_allocate=False)
     enable_online_payment(shop)
     account, (first, second) = account_with_charges(shop, [40_00, 25_00])
@@ -95,12 +97,13 @@ def test_what_the_statement_did_not_need_goes_to_the_balance() -> None:
         actor=None,
     )
 
-    _pay_online(statement)
+    checkout = _pay_online(statement)
 
+    assert checkout.amount == 40_00  # what the invoices still owed, not the statement's 65,00 €
     first.refresh_from_db()
     assert first.status == ChargeStatus.PAID
     account.refresh_from_db()
-    assert (account.balance, account.debt, account.deposit) == (25_00, 0, 25_00)
+    assert (account.balance, account.debt, account.deposit) == (0, 0, 0)
 
 
 def test_an_online_payment_reads_as_the_statement_paid_not_its_internal_reference() -> None:
@@ -172,3 +175,50 @@ def test_a_later_statement_names_the_online_payment_in_the_customers_language() 
 
     assert credit.reference.startswith("Paiement en ligne")  # the shop's language, for staff
     assert lines[-1].reference == f"Statement No. {statement.number} paid online"
+
+
+def test_two_statements_listing_the_same_invoice_cannot_get_it_paid_twice() -> None:
+    shop = make_shop(auto_allocate=False)
+    enable_online_payment(shop)
+    account, (invoice,) = account_with_charges(shop, [40_00])
+    older = issue_statement(account=account, actor=None, idempotency_key=key())
+    ledger.post_charge(account=account, total=5_00, idempotency_key=key(), actor=None)
+    newer = issue_statement(account=account, actor=None, idempotency_key=key())  # lists both
+    _pay_online(newer)
+
+    token = create_payment_link(statement=older, days=30)
+    page = Client().get(reverse("portal:statement", args=[token]))
+
+    invoice.refresh_from_db()
+    assert invoice.status == ChargeStatus.PAID
+    assert page.context["payment"].state == "settled"
+    assert Checkout.objects.filter(shop=shop).count() == 1
+    with pytest.raises(NotPayableOnline):
+        pay_statement(
+            link=StatementLink.objects.get(statement=older), return_url="http://testserver/"
+        )
+    assert Checkout.objects.filter(shop=shop).count() == 1
+
+
+def test_the_link_page_offers_only_what_is_still_owed() -> None:
+    shop = make_shop(auto_allocate=False)
+    enable_online_payment(shop)
+    account, (_first, second) = account_with_charges(shop, [40_00, 25_00])
+    statement = issue_statement(account=account, actor=None, idempotency_key=key())
+    ledger.record_payment(
+        account=account,
+        amount=10_00,
+        mode="cash",
+        earmark=f"charge:{second.pk}",
+        idempotency_key=key(),
+        actor=None,
+    )
+    token = create_payment_link(statement=statement, days=30)
+
+    with translation.override("en"):
+        page = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("portal:statement", args=[token]))
+
+    html = page.content.decode()
+    assert page.context["payment"].amount == 55_00
+    assert "Pay €55.00" in html
+    assert "Pay €65.00" not in html
