@@ -15,7 +15,7 @@ from ardoise.ledger.models import Account
 from ardoise.payments import services as payments
 from ardoise.payments.models import Settlement, SettlementStatus
 from ardoise.shops.models import Shop
-from tests.factories import key, make_shop
+from tests.factories import key, make_account, make_shop
 from tests.payments.test_money_received import invoice_on, monday_of
 from tests.support import nothing_written
 
@@ -226,7 +226,14 @@ def test_payments_page_query_count_is_pinned(
     invoices: int,
 ) -> None:
     today = timezone.localdate()
+    prepaid = make_account(account.shop, name="Léa Petit")
     for _ in range(invoices):
+        ledger.record_top_up(
+            account=prepaid, amount=7_00, mode="cash", idempotency_key=key(), actor=None
+        )
+        Shop.objects.filter(pk=account.shop_id).update(auto_allocate=True)
+        invoice_on(prepaid, today, "7.00")  # paid from the balance, automatically
+        Shop.objects.filter(pk=account.shop_id).update(auto_allocate=False)
         invoice = invoice_on(account, today)
         old = invoice_on(account, today - dt.timedelta(weeks=2), "20.00")
         payments.settle_invoice(
@@ -251,10 +258,12 @@ def test_payments_page_query_count_is_pinned(
         )
 
     # session, user, membership; payment modes; money received (payments, top-ups and refunds;
-    # deductions); the week's invoices.
-    with django_assert_num_queries(7):
+    # deductions by settlement; automatic deductions; the "account" settlements' allocations,
+    # not to list twice); the week's invoices.
+    with django_assert_num_queries(9):
         response = week_page(owner_client, today)
-    assert len(response.context["week"].rows) == invoices * 4
+    assert len(response.context["week"].rows) == invoices * 6
+    assert response.context["week"].deducted == invoices * (5_00 + 7_00)
 
 
 def test_a_cell_whose_payment_was_reversed_elsewhere_reads_zero_and_takes_a_new_amount(
