@@ -321,7 +321,8 @@ def test_an_automatic_deduction_is_in_the_account_column_of_its_invoice_row(
 
     [invoice_row] = [row for row in week.rows if row.invoice is not None]
     assert invoice_row.invoice == invoice
-    assert invoice_row.cells == {"account": (20_00, 0)}
+    assert (invoice_row.amount("account"), invoice_row.deducted_automatically) == (20_00, 20_00)
+    assert invoice_row.cells == {}  # no cell typed it: saving the page deducts nothing more
     assert len(week.rows) == 2  # the invoice and the top-up: the deduction has no row of its own
     assert (week.totals, week.grand_total, week.deducted) == (
         {"cash": 20_00, "account": 20_00},
