@@ -441,3 +441,28 @@ def test_a_reversed_top_up_that_paid_a_sale_deducted_nothing(
     received = money_received(auto_shop.pk, *week_of(today))
 
     assert (received.receipts, received.deducted) == ([], 0)
+
+
+def test_the_account_tab_shows_a_balance_applied_automatically_as_deducted_not_received(
+    auto_shop: Shop, auto_account: Account
+) -> None:
+    from django.urls import reverse
+
+    from tests.factories import client_for, owner_of
+
+    today = timezone.localdate()
+    ledger.record_top_up(
+        account=auto_account, amount=50_00, mode="transfer", idempotency_key=key(), actor=None
+    )
+    invoice_on(auto_account, today, "30.00")
+
+    response = client_for(owner_of(auto_shop)).get(
+        reverse("staff:customer_account", args=[auto_account.customer_id]),
+        {"start": today.isoformat(), "end": today.isoformat()},
+    )
+
+    received = response.context["received"]
+    assert (received.total, received.deducted) == (50_00, 30_00)
+    page = response.content.decode()
+    assert 'id="received-total">€50.00<' in page
+    assert 'id="received-deducted">€30.00<' in page
