@@ -11,8 +11,17 @@ everywhere.
 - A refund paid out (cash back, card refund: a credit note's payout) is negative money in its
   mode, on the day of the refund.
 - A deduction from the prepaid balance ("deducted from the account") is listed in its own
-  column but is not money received: that money was counted when it was paid in.
-- Reversed payments, refunds and deductions count nowhere: a reversal corrects a mistake.
+  column but is not money received: that money was counted when it was paid in. It is either an
+  explicit settlement by the "account" mode (on its date received), or an **automatic
+  deduction**: an allocation of a credit to an invoice's charge posted *after* that credit (a
+  top-up or an over-payment received earlier applied to a new sale), on the day the allocation
+  was made, in the shop's time zone. An allocation of a credit to a charge posted before it is
+  the payment itself (a cash settlement earmarked to its invoice, a payment on account settling
+  the oldest invoice), counted once, as money. The allocations an "account" settlement made
+  (its `sources`) are read through the settlement, not twice.
+- Reversed payments, refunds and deductions count nowhere: a reversal corrects a mistake. An
+  automatic deduction onto a sale reversed since, or from a credit reversed since, counts nowhere
+  either (the reversal's unallocation with it); other unallocations count, negative, on their day.
 """
 
 import datetime as dt
@@ -22,13 +31,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from ardoise.invoicing.models import Invoice
-from ardoise.ledger.models import ChargeStatus, Credit, CreditKind, CreditStatus
+from ardoise.ledger.models import Allocation, ChargeStatus, Credit, CreditKind, CreditStatus
 from ardoise.payments.models import (
     BuiltInMode,
     Checkout,
@@ -105,8 +114,9 @@ class Receipt:
     """One movement of money (or one deduction from the account), on the day it happened.
 
     `amount` is signed: a refund paid out is negative. `settlement_id` is set when the movement
-    settled an invoice from the Payments page or the invoice's foot: it then belongs to that
-    invoice's row; otherwise (a payment on account, a top-up, a refund) it is a row of its own,
+    settled an invoice from the Payments page or the invoice's foot, `allocation_id` when it is
+    an automatic deduction from the account onto an invoice: it then belongs to that invoice's
+    row; otherwise (a payment on account, a top-up, a refund) it is a row of its own,
     keyed by `credit_id`. Slotted rather than frozen: one is built per row of a streamed export,
     and a frozen dataclass costs three times as much to build.
     """
@@ -123,6 +133,7 @@ class Receipt:
     charge_id: int | None = None
     credit_id: int | None = None
     settlement_id: int | None = None
+    allocation_id: int | None = None
 
     @property
     def is_money(self) -> bool:
@@ -135,7 +146,9 @@ class Receipt:
 
     @property
     def on_invoice_row(self) -> bool:
-        return self.settlement_id is not None and self.invoice_id is not None
+        return self.invoice_id is not None and (
+            self.settlement_id is not None or self.allocation_id is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -176,11 +189,20 @@ class MoneyReceived:
         )
 
 
-def _sources(
-    shop_id: int, start: dt.date, end: dt.date, *, customer_id: int | None
-) -> tuple[QuerySet[Credit], QuerySet[Settlement]]:
+@dataclass(frozen=True)
+class _Sources:
+    credits: QuerySet[Credit]
+    deductions: QuerySet[Settlement]
+    allocations: QuerySet[Allocation]
+    settled_pairs: QuerySet[Settlement]
+
+
+def _sources(shop_id: int, start: dt.date, end: dt.date, *, customer_id: int | None) -> _Sources:
     """Where money received is read: active payments, top-ups and refunds paid out, by the day
-    received; active deductions from the account, but not those a reversed sale released."""
+    received; active deductions from the account, but not those a reversed sale released; the
+    automatic deductions (allocations of a credit to a later invoice), by the day they were made.
+    `settled_pairs` are the "account" settlements whose allocations the automatic deductions
+    leave out (they are read through the settlement)."""
     credits = Credit.objects.filter(
         Q(kind__in=[CreditKind.PAYMENT, CreditKind.TOP_UP])
         | Q(kind=CreditKind.CREDIT_NOTE, payout_amount__gt=0),
@@ -196,21 +218,63 @@ def _sources(
         received_on__gte=start,
         received_on__lte=end,
     ).exclude(invoice__charge__status=ChargeStatus.VOID)  # a reversed sale released them
+    since, until = _local_day_bounds(start, end)
+    allocations = Allocation.objects.filter(
+        shop_id=shop_id,
+        created_at__gte=since,
+        created_at__lt=until,
+        charge__invoice__isnull=False,
+        charge__created_at__gt=F("credit__created_at"),  # the credit was there before the sale
+        credit__status=CreditStatus.ACTIVE,  # a reversed credit deducted nothing
+    ).exclude(charge__status=ChargeStatus.VOID)  # a reversed sale released it
+    # An "account" settlement's allocations are made (and released) near its creation or its
+    # reversal; a day's margin either side of the range finds every one that may be listed.
+    margin = dt.timedelta(days=1)
+    settled_pairs = Settlement.objects.filter(
+        Q(created_at__gte=since - margin, created_at__lt=until + margin)
+        | Q(reversed_at__gte=since - margin, reversed_at__lt=until + margin),
+        shop_id=shop_id,
+        mode=ACCOUNT,
+    )
     if customer_id is not None:
         credits = credits.filter(account__customer_id=customer_id)
         deductions = deductions.filter(invoice__charge__account__customer_id=customer_id)
-    return credits, deductions
+        allocations = allocations.filter(charge__account__customer_id=customer_id)
+        settled_pairs = settled_pairs.filter(invoice__charge__account__customer_id=customer_id)
+    return _Sources(credits, deductions, allocations, settled_pairs)
+
+
+def _local_day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From `start` 00:00 to the day after `end` 00:00, in the shop's time zone."""
+    zone = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(dt.datetime.combine(start, dt.time.min), zone),
+        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), zone),
+    )
+
+
+def _settled_pairs(settlements: QuerySet[Settlement]) -> set[tuple[int, int]]:
+    """(credit id, charge id) of the allocations "account" settlements made."""
+    return {
+        (int(credit_id), charge_id)
+        for charge_id, sources in settlements.values_list("invoice__charge_id", "sources")
+        for credit_id, _amount in sources or []
+    }
 
 
 def modes_received(shop_id: int, start: dt.date, end: dt.date) -> set[str]:
     """The modes money came in (or went out) by from `start` to `end`; "account" when something
-    was deducted from the account. Two queries."""
-    credits, deductions = _sources(shop_id, start, end, customer_id=None)
+    was deducted from the account. Two to four queries."""
+    sources = _sources(shop_id, start, end, customer_id=None)
     modes = {
         payout_mode if kind == CreditKind.CREDIT_NOTE else mode
-        for kind, mode, payout_mode in credits.values_list("kind", "mode", "payout_mode").distinct()
+        for kind, mode, payout_mode in sources.credits.values_list(
+            "kind", "mode", "payout_mode"
+        ).distinct()
     }
-    if deductions.exists():
+    if sources.deductions.exists() or any(
+        True for _receipt in _allocation_receipts(sources, chunk_size=CHUNK_SIZE)
+    ):
         modes.add(ACCOUNT)
     return modes - {""}
 
@@ -225,26 +289,52 @@ def receipts(
 ) -> Iterator[Receipt]:
     """Money received (and deductions from the account) from `start` to `end`, by the day it was
     received, for the shop or one of its customers; streamed in chunks, in the order things
-    happened (by day, then by when each was recorded). Two queries, read side by side."""
-    credits, deductions = _sources(shop_id, start, end, customer_id=customer_id)
+    happened (by day, then by when each was recorded). Three queries, read side by side, and a
+    fourth when something was allocated in the range (the "account" settlements' own)."""
+    sources = _sources(shop_id, start, end, customer_id=customer_id)
     order = ("received_on", "created_at", "id")
     from_credits = (
         (row[0], row[1], _credit_receipt(row))
-        for row in credits.order_by(*order).values_list(*CREDIT_FIELDS).iterator(chunk_size)
+        for row in sources.credits.order_by(*order).values_list(*CREDIT_FIELDS).iterator(chunk_size)
     )
     from_deductions = (
         (row[0], row[1], _deduction_receipt(row))
-        for row in deductions.order_by(*order).values_list(*DEDUCTION_FIELDS).iterator(chunk_size)
+        for row in sources.deductions.order_by(*order)
+        .values_list(*DEDUCTION_FIELDS)
+        .iterator(chunk_size)
     )
-    for item in heapq.merge(from_credits, from_deductions, key=lambda item: item[:2]):
+    from_allocations = _allocation_receipts(sources, chunk_size=chunk_size)
+    for item in heapq.merge(
+        from_credits, from_deductions, from_allocations, key=lambda item: item[:2]
+    ):
         yield item[2]
+
+
+def _allocation_receipts(
+    sources: _Sources, *, chunk_size: int
+) -> Iterator[tuple[dt.date, dt.datetime, Receipt]]:
+    """The automatic deductions, by the day (in the shop's time zone) they were made."""
+    settled: set[tuple[int, int]] | None = None  # read at the first allocation: one query
+    zone = timezone.get_current_timezone()
+    rows = (
+        sources.allocations.order_by("created_at", "id")
+        .values_list(*ALLOCATION_FIELDS)
+        .iterator(chunk_size)
+    )
+    for row in rows:
+        if settled is None:
+            settled = _settled_pairs(sources.settled_pairs)
+        if (row[2], row[3]) in settled:
+            continue
+        day = timezone.localtime(row[0], zone).date()
+        yield day, row[0], _allocation_receipt(day, row)
 
 
 def money_received(
     shop_id: int, start: dt.date, end: dt.date, *, customer_id: int | None = None
 ) -> MoneyReceived:
     """What came in from `start` to `end`, read once into a list (a week, an account's range):
-    see `receipts` for what counts. Two queries."""
+    see `receipts` for what counts. Three or four queries."""
     return MoneyReceived(
         start=start, end=end, receipts=list(receipts(shop_id, start, end, customer_id=customer_id))
     )
@@ -282,6 +372,19 @@ DEDUCTION_FIELDS = (
     "invoice__charge__account__customer_id",
     "invoice__charge__account__customer__name",
     "invoice__charge__account__customer__company",
+)
+
+ALLOCATION_FIELDS = (
+    "created_at",
+    "pk",
+    "credit_id",
+    "charge_id",
+    "amount",
+    "charge__invoice__pk",
+    "charge__invoice__number",
+    "charge__account__customer_id",
+    "charge__account__customer__name",
+    "charge__account__customer__company",
 )
 
 
@@ -352,6 +455,36 @@ def _deduction_receipt(row: tuple[Any, ...]) -> Receipt:
         invoice_id,
         number,
         charge_id,
+        None,
+        pk,
+    )
+
+
+def _allocation_receipt(day: dt.date, row: tuple[Any, ...]) -> Receipt:
+    (
+        _created_at,
+        pk,
+        credit_id,
+        charge_id,
+        amount,
+        invoice_id,
+        number,
+        customer_id,
+        name,
+        company,
+    ) = row
+    return Receipt(
+        day,
+        ReceiptKind.DEDUCTION,
+        ACCOUNT,
+        amount,
+        customer_id,
+        f"{name} ({company})" if company else name,
+        number,
+        invoice_id,
+        number,
+        charge_id,
+        credit_id,
         None,
         pk,
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from ardoise.invoicing.models import Invoice
-from ardoise.payments.selectors import MoneyReceived, Receipt, money_received
+from ardoise.payments.selectors import ACCOUNT, MoneyReceived, Receipt, money_received
 
 
 def week_of(day: dt.date) -> dt.date:
@@ -51,6 +51,10 @@ class WeekRow:
     invoice: Invoice | None = None
     receipt: Receipt | None = None
     cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # mode: (amount, version)
+    # Applied from the prepaid balance by the ledger itself, in the "account" column beside the
+    # typed cell (which holds only what a settlement recorded, so that saving the page again
+    # deducts nothing more).
+    deducted_automatically: int = 0
 
     @property
     def is_invoice(self) -> bool:
@@ -62,7 +66,9 @@ class WeekRow:
         return self.invoice is not None and self.invoice.issued_on < self.day
 
     def amount(self, mode: str) -> int:
-        return self.cells.get(mode, (0, 0))[0]
+        """What came in by `mode` (the automatic deductions with "account")."""
+        automatic = self.deducted_automatically if mode == ACCOUNT else 0
+        return self.cells.get(mode, (0, 0))[0] + automatic
 
 
 @dataclass
@@ -109,7 +115,7 @@ def payments_week(shop_id: int, monday: dt.date, modes: list[str]) -> Week:
     """The Payments page: a row per invoice issued in the week or that money received in the
     week settled (its cells hold what came in this week, by mode), and a row per other movement
     of the week. `modes` are the columns asked for; any other mode money came in by is added.
-    Three queries."""
+    Four queries, five when something was allocated in the week."""
     sunday = monday + dt.timedelta(days=6)
     received = money_received(shop_id, monday, sunday)
     on_invoices = [receipt for receipt in received.receipts if receipt.on_invoice_row]
@@ -123,16 +129,19 @@ def payments_week(shop_id: int, monday: dt.date, modes: list[str]) -> Week:
         .order_by("issued_on", "sequence")
     )
     cells: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    automatic: dict[int, int] = defaultdict(int)
     first_day: dict[int, dt.date] = {}
     for receipt in on_invoices:
         assert receipt.invoice_id is not None
-        assert receipt.settlement_id is not None
+        first_day.setdefault(receipt.invoice_id, receipt.day)
+        if receipt.settlement_id is None:  # an automatic deduction: no cell typed it
+            automatic[receipt.invoice_id] += receipt.amount
+            continue
         total, version = cells[receipt.invoice_id].get(receipt.mode, (0, 0))
         cells[receipt.invoice_id][receipt.mode] = (
             total + receipt.amount,
             max(version, receipt.settlement_id),
         )
-        first_day.setdefault(receipt.invoice_id, receipt.day)
     rows = [
         WeekRow(
             day=invoice.issued_on if invoice.issued_on >= monday else first_day[invoice.pk],
@@ -141,6 +150,7 @@ def payments_week(shop_id: int, monday: dt.date, modes: list[str]) -> Week:
             total=invoice.total,
             invoice=invoice,
             cells=cells.get(invoice.pk, {}),
+            deducted_automatically=automatic.get(invoice.pk, 0),
         )
         for invoice in invoices
     ]

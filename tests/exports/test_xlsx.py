@@ -284,3 +284,33 @@ def test_money_by_a_mode_not_accepted_keeps_its_line_and_column_in_the_sales_exp
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert (summary["Online payment"], summary["Total received"]) == (7.0, 67.0)
     assert "Online payment" in [cell.value for cell in book.worksheets[1][1]]
+
+
+def test_a_prepaid_balance_applied_automatically_is_a_deduction_in_both_workbooks() -> None:
+    shop = make_shop(auto_allocate=True)
+    camille = make_account(shop, name="Camille Roux")
+    ledger.record_top_up(
+        account=camille, amount=50_00, mode="cash", idempotency_key=key(), actor=None
+    )
+    invoice = make_invoice(camille, line("Panier", "1", "30.00"))  # paid from the balance
+    today = timezone.localdate()
+
+    payments_rows = list(
+        _read(lambda wb: write_payments(wb, _week(shop.pk), labels=LABELS))
+        .worksheets[0]
+        .iter_rows(min_row=2, values_only=True)
+    )
+    sales_book = _read(
+        lambda wb: write_sales_by_mode(wb, shop_id=shop.pk, start=today, end=today, labels=LABELS)
+    )
+
+    assert [row[1:] for row in payments_rows] == [
+        ("Top-up", "Camille Roux", None, "Cash", None, 50.0, None),
+        ("Deducted from the account", "Camille Roux", invoice.number, None, None, None, 30.0),
+        (None, None, None, None, None, 50.0, 30.0),
+    ]
+    summary = {
+        row[0]: row[1] for row in sales_book.worksheets[0].iter_rows(min_row=2, values_only=True)
+    }
+    assert summary["Cash"] == summary["Total received"] == 50.0
+    assert summary["Deducted from the account (not counted)"] == 30.0

@@ -1,7 +1,8 @@
 """The Payments page, the sales-by-payment-mode export and the Account tab read the same figures:
-over a random ledger of sales, settlements (some dated back), deductions from the account,
-top-ups, payments on account, refunds paid out and reversals, spread over five weeks, their
-totals by mode agree with each other and with the money that changed hands."""
+over a random ledger of sales, settlements (some dated back), deductions from the account
+(explicit, and automatic: a top-up applied to the next sale), top-ups, payments on account,
+refunds paid out and reversals, spread over five weeks, their totals by mode agree with each
+other and with the money that changed hands."""
 
 import datetime as dt
 import io
@@ -16,7 +17,7 @@ from openpyxl import load_workbook
 
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger import services as ledger
-from ardoise.ledger.models import Account
+from ardoise.ledger.models import Account, Allocation, ChargeStatus, CreditStatus
 from ardoise.payments import services as payments
 from ardoise.payments.models import PaymentMode, Settlement
 from ardoise.shops.models import Shop
@@ -52,6 +53,46 @@ class RandomTill:
     def sale(self) -> None:
         price = f"{self.random.randint(5, 80)}.{self.random.choice(['00', '50', '99'])}"
         self.invoices.append(invoice_on(self.random.choice(self.accounts), self.day(), price))
+
+    def prepaid_sale(self) -> None:
+        """A top-up, then a sale on the same account: with automatic allocation, the balance pays
+        (part of) the sale, a deduction from the account."""
+        account = self.random.choice(self.accounts)
+        day, mode = self.day(), self.random.choice(MONEY_MODES)
+        amount = self.random.randint(1_00, 50_00)
+        ledger.record_top_up(
+            account=account,
+            amount=amount,
+            mode=mode,
+            idempotency_key=key(),
+            actor=None,
+            received_on=day,
+            occurred_at=_when(day),
+        )
+        self.moved[mode] += amount
+        price = f"{self.random.randint(5, 80)}.00"
+        self.invoices.append(invoice_on(account, self.day(after=day), price))
+
+    def automatic_deductions(self) -> int:
+        """What the ledger applied from a prepaid balance to a later sale, by itself: allocations
+        of a credit to an invoice posted after it, neither reversed since, outside the explicit
+        "account" settlements (counted with them)."""
+        settled = {
+            (credit_id, row.invoice.charge_id)
+            for row in Settlement.objects.filter(shop_id=self.shop.pk, mode="account")
+            for credit_id, _part in row.sources
+        }
+        return sum(
+            allocation.amount
+            for allocation in Allocation.objects.filter(shop_id=self.shop.pk).select_related(
+                "credit", "charge__invoice"
+            )
+            if hasattr(allocation.charge, "invoice")
+            and allocation.charge.created_at > allocation.credit.created_at
+            and allocation.credit.status == CreditStatus.ACTIVE
+            and allocation.charge.status != ChargeStatus.VOID
+            and (allocation.credit_id, allocation.charge_id) not in settled
+        )
 
     def settle(self) -> None:
         if not self.invoices:
@@ -124,9 +165,10 @@ class RandomTill:
 
     def play(self, steps: int) -> None:
         moves = [self.sale] * 4 + [self.settle] * 4 + [self.receive] * 2 + [self.refund] * 2
-        moves.append(self.reverse)
+        moves += [self.reverse, self.prepaid_sale, self.prepaid_sale]
         for _ in range(steps):
             self.random.choice(moves)()
+        self.moved["account"] += self.automatic_deductions()
 
 
 def _page_totals(client: Client, till: RandomTill) -> tuple[Counter[str], int]:
@@ -195,5 +237,7 @@ def test_payments_page_sales_export_and_account_activity_agree_over_a_random_led
 
     expected = _nonzero(till.moved)
     money = sum(amount for mode, amount in expected.items() if mode != "account")
+    if shop.auto_allocate:  # the random ledger did apply a prepaid balance to a later sale
+        assert till.automatic_deductions() > 0
     assert _nonzero(page) == _nonzero(export) == _nonzero(tab) == expected
     assert page_total == export_total == tab_total == money

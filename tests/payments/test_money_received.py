@@ -272,3 +272,197 @@ def test_the_account_tab_shows_the_money_received_in_its_range_refunds_negative(
     assert 'id="received-total">€40.00<' in page
     assert "Transfer €50.00 · Cash -€10.00" in page
     assert 'id="received-deducted">€30.00<' in page
+
+
+# --- Automatic deductions: a prepaid balance applied by the ledger to a new invoice ------------
+
+
+@pytest.fixture
+def auto_shop() -> Shop:
+    return make_shop(auto_allocate=True)
+
+
+@pytest.fixture
+def auto_account(auto_shop: Shop) -> Account:
+    return make_account(auto_shop, name="Léa Petit")
+
+
+def test_a_prepaid_balance_applied_automatically_to_a_new_invoice_is_shown_as_deducted_and_not_counted(  # noqa: E501
+    auto_shop: Shop, auto_account: Account
+) -> None:
+    today = timezone.localdate()
+    ledger.record_top_up(
+        account=auto_account, amount=50_00, mode="transfer", idempotency_key=key(), actor=None
+    )
+    invoice = invoice_on(auto_account, today, "30.00")
+    invoice.charge.refresh_from_db()
+    assert invoice.charge.open_amount == 0  # the ledger applied the balance by itself
+
+    received = money_received(auto_shop.pk, *week_of(today))
+
+    assert [(r.day, r.kind, r.mode, r.amount, r.invoice_id) for r in received.receipts] == [
+        (today, ReceiptKind.TOP_UP, "transfer", 50_00, None),
+        (today, ReceiptKind.DEDUCTION, "account", 30_00, invoice.pk),
+    ]
+    assert received.by_mode == {"transfer": 50_00, "account": 30_00}
+    assert (received.total, received.deducted) == (50_00, 30_00)
+
+
+def test_an_automatic_deduction_is_in_the_account_column_of_its_invoice_row(
+    auto_shop: Shop, auto_account: Account
+) -> None:
+    today = timezone.localdate()
+    ledger.record_top_up(
+        account=auto_account, amount=20_00, mode="cash", idempotency_key=key(), actor=None
+    )
+    invoice = invoice_on(auto_account, today, "30.00")
+
+    week = payments_week(auto_shop.pk, monday_of(today), ["cash", "account"])
+
+    [invoice_row] = [row for row in week.rows if row.invoice is not None]
+    assert invoice_row.invoice == invoice
+    assert (invoice_row.amount("account"), invoice_row.deducted_automatically) == (20_00, 20_00)
+    assert invoice_row.cells == {}  # no cell typed it: saving the page deducts nothing more
+    assert len(week.rows) == 2  # the invoice and the top-up: the deduction has no row of its own
+    assert (week.totals, week.grand_total, week.deducted) == (
+        {"cash": 20_00, "account": 20_00},
+        20_00,
+        20_00,
+    )
+
+
+def test_an_automatic_deduction_counts_on_the_day_it_was_made_not_the_day_of_the_top_up(
+    auto_shop: Shop, auto_account: Account
+) -> None:
+    today = timezone.localdate()
+    last_week = today - dt.timedelta(weeks=1)
+    ledger.record_top_up(
+        account=auto_account,
+        amount=40_00,
+        mode="transfer",
+        idempotency_key=key(),
+        actor=None,
+        received_on=last_week,
+        occurred_at=noon(last_week),
+    )
+    invoice_on(auto_account, today, "25.00")
+
+    assert money_received(auto_shop.pk, *week_of(last_week)).by_mode == {"transfer": 40_00}
+    assert money_received(auto_shop.pk, *week_of(today)).by_mode == {"account": 25_00}
+
+
+def test_a_cash_payment_earmarked_to_its_invoice_is_money_not_a_deduction(
+    auto_shop: Shop, auto_account: Account
+) -> None:
+    invoice = invoice_on(auto_account, timezone.localdate(), "30.00")
+    payments.settle_invoice(
+        invoice=invoice, mode="cash", amount=30_00, actor=None, idempotency_key=key()
+    )
+    ledger.record_payment(  # a payment on account settling the oldest invoice, by itself
+        account=auto_account, amount=5_00, mode="card", idempotency_key=key(), actor=None
+    )
+
+    received = money_received(auto_shop.pk, *week_of(timezone.localdate()))
+
+    assert received.by_mode == {"cash": 30_00, "card": 5_00}
+    assert received.deducted == 0
+
+
+def test_an_over_payment_applied_to_the_next_invoice_is_deducted_once(
+    auto_shop: Shop, auto_account: Account
+) -> None:
+    today = timezone.localdate()
+    first = invoice_on(auto_account, today, "30.00")
+    payments.settle_invoice(
+        invoice=first, mode="cash", amount=50_00, actor=None, idempotency_key=key()
+    )
+    second = invoice_on(auto_account, today, "15.00")
+
+    received = money_received(auto_shop.pk, *week_of(today))
+
+    assert [(r.kind, r.mode, r.amount, r.invoice_id) for r in received.receipts] == [
+        (ReceiptKind.PAYMENT, "cash", 50_00, first.pk),
+        (ReceiptKind.DEDUCTION, "account", 15_00, second.pk),
+    ]
+    assert (received.total, received.deducted) == (50_00, 15_00)
+
+
+def test_an_account_settlement_is_listed_once_not_again_as_an_automatic_deduction(
+    shop: Shop, account: Account
+) -> None:
+    today = timezone.localdate()
+    ledger.record_top_up(
+        account=account, amount=50_00, mode="transfer", idempotency_key=key(), actor=None
+    )
+    invoice = invoice_on(account, today, "30.00")  # the shop applies nothing by itself
+    settlement = payments.settle_invoice(
+        invoice=invoice, mode="account", amount=30_00, actor=None, idempotency_key=key()
+    )
+
+    received = money_received(shop.pk, *week_of(today))
+
+    deductions = [r for r in received.receipts if r.kind == ReceiptKind.DEDUCTION]
+    assert [(r.amount, r.settlement_id) for r in deductions] == [(30_00, settlement.pk)]
+    assert received.deducted == 30_00
+
+
+def test_a_reversed_sale_that_was_paid_from_the_balance_shows_no_deduction(
+    auto_shop: Shop, auto_account: Account
+) -> None:
+    today = timezone.localdate()
+    ledger.record_top_up(
+        account=auto_account, amount=50_00, mode="transfer", idempotency_key=key(), actor=None
+    )
+    invoice = invoice_on(auto_account, today, "30.00")
+    ledger.reverse_entry(
+        entry=invoice.charge.entry, reason="Erreur", idempotency_key=key(), actor=None
+    )
+
+    received = money_received(auto_shop.pk, *week_of(today))
+
+    assert received.by_mode == {"transfer": 50_00}
+    assert received.deducted == 0
+    auto_account.refresh_from_db()
+    assert auto_account.balance == 50_00  # the balance is back, to be deducted again later
+
+
+def test_a_reversed_top_up_that_paid_a_sale_deducted_nothing(
+    auto_shop: Shop, auto_account: Account
+) -> None:
+    today = timezone.localdate()
+    top_up = ledger.record_top_up(
+        account=auto_account, amount=50_00, mode="transfer", idempotency_key=key(), actor=None
+    )
+    invoice = invoice_on(auto_account, today, "30.00")
+    ledger.reverse_entry(entry=top_up.entry, reason="Erreur", idempotency_key=key(), actor=None)
+    invoice.charge.refresh_from_db()
+    assert invoice.charge.open_amount == 30_00  # owed again
+
+    received = money_received(auto_shop.pk, *week_of(today))
+
+    assert (received.receipts, received.deducted) == ([], 0)
+
+
+def test_the_account_tab_shows_a_balance_applied_automatically_as_deducted_not_received(
+    auto_shop: Shop, auto_account: Account
+) -> None:
+    from django.urls import reverse
+
+    from tests.factories import client_for, owner_of
+
+    today = timezone.localdate()
+    ledger.record_top_up(
+        account=auto_account, amount=50_00, mode="transfer", idempotency_key=key(), actor=None
+    )
+    invoice_on(auto_account, today, "30.00")
+
+    response = client_for(owner_of(auto_shop)).get(
+        reverse("staff:customer_account", args=[auto_account.customer_id]),
+        {"start": today.isoformat(), "end": today.isoformat()},
+    )
+
+    received = response.context["received"]
+    assert (received.total, received.deducted) == (50_00, 30_00)
+    page = response.content.decode()
+    assert 'id="received-total">€50.00<' in page
+    assert 'id="received-deducted">€30.00<' in page

@@ -244,9 +244,10 @@ def test_account_tab_query_count_is_pinned(
         )
 
     # session, user, membership; account; opening balance; movements in range; payment modes;
-    # money received in the range (payments and refunds, deductions); the statements panel's
-    # send log; the sales panel's recent sales.
-    with django_assert_num_queries(11):
+    # money received in the range (payments and refunds, deductions by settlement, automatic
+    # deductions; the "account" settlements' allocations only when something was deducted
+    # automatically); the statements panel's send log; the sales panel's recent sales.
+    with django_assert_num_queries(12):
         response = owner_client.get(_tab(account))
     assert len(response.context["lines"]) == movements * 2
 

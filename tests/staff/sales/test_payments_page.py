@@ -3,6 +3,7 @@ rows of this week, typed cells are received on the day chosen, refunds paid out 
 deductions from the account are shown apart and left out of the week's total."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -15,7 +16,7 @@ from ardoise.ledger.models import Account
 from ardoise.payments import services as payments
 from ardoise.payments.models import Settlement, SettlementStatus
 from ardoise.shops.models import Shop
-from tests.factories import key, make_shop
+from tests.factories import client_for, key, make_account, make_shop, owner_of
 from tests.payments.test_money_received import invoice_on, monday_of
 from tests.support import nothing_written
 
@@ -226,7 +227,14 @@ def test_payments_page_query_count_is_pinned(
     invoices: int,
 ) -> None:
     today = timezone.localdate()
+    prepaid = make_account(account.shop, name="Léa Petit")
     for _ in range(invoices):
+        ledger.record_top_up(
+            account=prepaid, amount=7_00, mode="cash", idempotency_key=key(), actor=None
+        )
+        Shop.objects.filter(pk=account.shop_id).update(auto_allocate=True)
+        invoice_on(prepaid, today, "7.00")  # paid from the balance, automatically
+        Shop.objects.filter(pk=account.shop_id).update(auto_allocate=False)
         invoice = invoice_on(account, today)
         old = invoice_on(account, today - dt.timedelta(weeks=2), "20.00")
         payments.settle_invoice(
@@ -251,10 +259,12 @@ def test_payments_page_query_count_is_pinned(
         )
 
     # session, user, membership; payment modes; money received (payments, top-ups and refunds;
-    # deductions); the week's invoices.
-    with django_assert_num_queries(7):
+    # deductions by settlement; automatic deductions; the "account" settlements' allocations,
+    # not to list twice); the week's invoices.
+    with django_assert_num_queries(9):
         response = week_page(owner_client, today)
-    assert len(response.context["week"].rows) == invoices * 4
+    assert len(response.context["week"].rows) == invoices * 6
+    assert response.context["week"].deducted == invoices * (5_00 + 7_00)
 
 
 def test_a_cell_whose_payment_was_reversed_elsewhere_reads_zero_and_takes_a_new_amount(
@@ -279,3 +289,37 @@ def test_a_cell_whose_payment_was_reversed_elsewhere_reads_zero_and_takes_a_new_
     active = Settlement.objects.filter(invoice=invoice, status=SettlementStatus.ACTIVE)
     assert sorted(active.values_list("amount", flat=True)) == [10_00, 25_00]
     assert week_page(owner_client, invoice.issued_on).context["week"].totals["cash"] == 10_00
+
+
+def test_a_sale_paid_from_the_balance_automatically_shows_the_deduction_and_saving_the_page_deducts_nothing_more(  # noqa: E501
+    db: None,
+) -> None:
+    shop = make_shop(auto_allocate=True)
+    account = make_account(shop, name="Léa Petit")
+    client = client_for(owner_of(shop))
+    today = timezone.localdate()
+    ledger.record_top_up(
+        account=account, amount=50_00, mode="cash", idempotency_key=key(), actor=None
+    )
+    invoice = invoice_on(account, today, "30.00")
+
+    response = week_page(client, today)
+    [row] = [row for row in response.context["week"].rows if row.invoice == invoice]
+    assert (row.deducted_automatically, row.amount("account"), row.cells) == (30_00, 30_00, {})
+    assert response.context["week"].deducted == 30_00
+    page = response.content.decode()
+    assert "30,00\xa0€ applied from the balance" in page or "€30.00 applied from the balance" in (
+        page
+    )
+
+    # The cashier saves the page as it reads: every cell posted back with the value it shows.
+    fields = dict(re.findall(r'name="((?:amount|version|key)-\d+[-\w]*)" value="([^"]*)"', page))
+    response = client.post(
+        reverse("staff:payments_week"),
+        {"row": [invoice.pk], "week": today.isoformat(), **fields},
+    )
+
+    assert response.status_code == 302
+    assert not Settlement.objects.filter(invoice=invoice).exists()
+    account.refresh_from_db()
+    assert account.balance == 20_00
