@@ -42,6 +42,34 @@ def _applied_under(shop_id: int, idempotency_key: str) -> int:
     return int(total["total"] or 0)
 
 
+def spend_credits_on(
+    charges: Sequence[Charge], credits: Sequence[Credit], *, key_prefix: str, actor: User | None
+) -> int:
+    """Apply `credits` to `charges`, both in the order given, each charge up to what it still
+    owes (a void one nothing); returns the amount applied. The caller holds the locks (account,
+    then charges and credits in ascending id order) and the transaction; each allocation's key
+    is `key_prefix:credit:charge`, so running it again allocates nothing twice."""
+    left = {credit.pk: credit.unapplied_amount for credit in credits}
+    applied = 0
+    for charge in charges:
+        owed = charge.open_amount if charge.status != ChargeStatus.VOID else 0
+        for credit in credits:
+            part = min(owed, left[credit.pk])
+            if part <= 0:
+                continue
+            ledger.allocate(
+                credit=credit,
+                charge=charge,
+                amount=part,
+                idempotency_key=f"{key_prefix}:{credit.pk}:{charge.pk}",
+                actor=actor,
+            )
+            left[credit.pk] -= part
+            owed -= part
+            applied += part
+    return applied
+
+
 def apply_deposit(
     *, account: Account, charge_ids: Sequence[int], actor: User | None, idempotency_key: str
 ) -> int:
@@ -76,24 +104,7 @@ def apply_deposit(
         ]
         charges.sort(key=lambda charge: (charge.issued_on, charge.pk))
         credits.sort(key=lambda credit: (credit.received_on, credit.pk))
-        left = {credit.pk: credit.unapplied_amount for credit in credits}
-        applied = 0
-        for charge in charges:
-            owed = charge.open_amount if charge.status != ChargeStatus.VOID else 0
-            for credit in credits:
-                part = min(owed, left[credit.pk])
-                if part <= 0:
-                    continue
-                ledger.allocate(
-                    credit=credit,
-                    charge=charge,
-                    amount=part,
-                    idempotency_key=f"{idempotency_key}:{credit.pk}:{charge.pk}",
-                    actor=actor,
-                )
-                left[credit.pk] -= part
-                owed -= part
-                applied += part
+        applied = spend_credits_on(charges, credits, key_prefix=idempotency_key, actor=actor)
         if applied == 0:
             earlier = _applied_under(account.shop_id, idempotency_key)
             if earlier:

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from ardoise.audit.services import record_event
 from ardoise.ledger import services as ledger
-from ardoise.ledger.models import Account, Charge, ChargeStatus, Credit, CreditStatus
+from ardoise.ledger.models import Account, Charge, Credit, CreditStatus
+from ardoise.payments.deposits import spend_credits_on
 from ardoise.payments.models import (
     BuiltInMode,
     Checkout,
@@ -257,30 +258,18 @@ def _apply_counted_credits(checkout: Checkout, charges: list[Charge]) -> None:
         )
         .order_by("id")
     )
-    left = {credit.pk: credit.unapplied_amount for credit in credits}
     locked = {  # ascending ids, as the ledger locks
         charge.pk: charge
         for charge in Charge.objects.select_for_update()
         .filter(pk__in=[charge.pk for charge in charges])
         .order_by("id")
     }
-    for charge in charges:
-        owed = locked[charge.pk].open_amount
-        if locked[charge.pk].status == ChargeStatus.VOID:
-            continue
-        for credit in credits:
-            part = min(owed, left[credit.pk])
-            if part <= 0:
-                continue
-            ledger.allocate(
-                credit=credit,
-                charge=charge,
-                amount=part,
-                idempotency_key=f"checkout:{checkout.pk}:credit:{credit.pk}:{charge.pk}",
-                actor=None,
-            )
-            left[credit.pk] -= part
-            owed -= part
+    spend_credits_on(
+        [locked[charge.pk] for charge in charges],
+        credits,
+        key_prefix=f"checkout:{checkout.pk}:credit",
+        actor=None,
+    )
 
 
 __all__ = [
