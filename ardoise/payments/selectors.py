@@ -48,7 +48,7 @@ from ardoise.payments.models import (
     SettlementStatus,
 )
 from ardoise.payments.providers.base import PaymentProvider
-from ardoise.payments.providers.registry import get_provider
+from ardoise.payments.providers.registry import available_provider
 from ardoise.shops.models import Shop
 
 RECEIVED_ON_HISTORY = dt.timedelta(days=365)
@@ -494,13 +494,14 @@ def _allocation_receipt(day: dt.date, row: tuple[Any, ...]) -> Receipt:
 
 
 def online_provider_for(shop_id: int) -> PaymentProvider | None:
-    """The shop's online payment provider, or None when it takes no online payment."""
+    """The shop's online payment provider, or None when it takes no online payment (none chosen,
+    or one this installation no longer offers)."""
     code = (
         OnlinePaymentSettings.objects.filter(shop_id=shop_id)
         .values_list("provider", flat=True)
         .first()
     )
-    return get_provider(code) if code else None
+    return available_provider(code) if code else None
 
 
 def live_checkout(*, shop_id: int, reference: str) -> Checkout | None:

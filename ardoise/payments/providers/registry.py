@@ -22,5 +22,11 @@ def get_provider(code: str) -> PaymentProvider:
         raise ProviderError(f"unknown payment provider {code!r}") from error
 
 
+def available_provider(code: str) -> PaymentProvider | None:
+    """The provider `code` if this installation offers it; None otherwise (a shop left on the test
+    provider after the deployment switched it off takes no online payment, it does not fail)."""
+    return _registry().get(code)
+
+
 def provider_choices() -> list[tuple[str, StrOrPromise]]:
     return [("", _("No online payment")), *((p.code, p.label) for p in _registry().values())]
