@@ -10,15 +10,18 @@ Every form that moves money inherits `IdempotentForm`: a hidden key made when th
 (`new_key`), so a resubmission posts once.
 """
 
+import datetime as dt
 import re
 import uuid
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.dates import clamp_day
 from ardoise.core.money import DEFAULT_CURRENCY, MAX_AMOUNT, MoneyError, to_decimal, to_minor
 
 # The largest amount one field takes: the ledger's bound (core/money.py).
@@ -163,3 +166,31 @@ def form_field(form: forms.BaseForm, name: str, kind: type[FieldType]) -> FieldT
     if not isinstance(field, kind):
         raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
     return field
+
+
+class DateRangeForm(forms.Form):
+    """A range of days from `<input type="date">`, clamped to the days Ardoise reads."""
+
+    # `<input type="date">` takes and gives ISO dates whatever the page's language: a localised
+    # value (02/12/2026) would show an empty field.
+    start = forms.DateField(
+        label=_("From"),
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=_("To"),
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        today = timezone.localdate()
+        for name in ("start", "end"):  # year 0001 or 9999: clamped to the days Ardoise reads
+            if isinstance(cleaned.get(name), dt.date):
+                cleaned[name] = clamp_day(cleaned[name], today)
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+            raise forms.ValidationError(_("The end date is before the start date."))
+        return cleaned

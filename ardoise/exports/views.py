@@ -2,12 +2,12 @@
 
 import datetime as dt
 
-from django import forms
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ardoise.core.forms import DateRangeForm
 from ardoise.exports.access import export_permission_required
 from ardoise.exports.payments import selected_receipts, write_payments
 from ardoise.exports.sales import write_sales_by_mode
@@ -49,15 +49,10 @@ def payments(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     )
 
 
-class _Range(forms.Form):
-    start = forms.DateField()
-    end = forms.DateField()
-
-
 @require_GET
 @export_permission_required(Permission.EXPORTS_RUN)
 def sales_by_mode(request: HttpRequest, membership: Membership) -> HttpResponseBase:
-    form = _Range(request.GET)
+    form = DateRangeForm(request.GET)
     if not form.is_valid() or form.cleaned_data["end"] < form.cleaned_data["start"]:
         return HttpResponseBadRequest(_("Choose a start date and an end date, the start first."))
     shop, start, end = membership.shop, form.cleaned_data["start"], form.cleaned_data["end"]

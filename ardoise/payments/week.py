@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from ardoise.core.dates import clamp_day
 from ardoise.invoicing.models import Invoice
 from ardoise.payments.selectors import ACCOUNT, MoneyReceived, Receipt, money_received
 
@@ -18,14 +19,17 @@ def week_of(day: dt.date) -> dt.date:
 
 
 def parse_week(value: str, default: dt.date) -> dt.date:
-    """`2026-W03` (what <input type=week> sends) or a date, to that week's Monday."""
+    """`2026-W03` (what <input type=week> sends) or a date, to that week's Monday; a week outside
+    the days Ardoise reads (`core/dates.py`, `week=9999-W52`) is clamped to them."""
     try:
         if "W" in value:
             year, week = value.split("-W")
-            return dt.date.fromisocalendar(int(year), int(week), 1)
-        return week_of(dt.date.fromisoformat(value))
-    except ValueError:
+            day = dt.date.fromisocalendar(int(year), int(week), 1)
+        else:
+            day = dt.date.fromisoformat(value)
+    except (ValueError, OverflowError):
         return week_of(default)
+    return week_of(clamp_day(day, default))
 
 
 def latest_invoice_day_before(shop_id: int, day: dt.date) -> dt.date | None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from ardoise.core.dates import clamp_day
 from ardoise.customers.models import Customer, search_condition
 from ardoise.ledger.models import Account, Charge, CreditKind, EntryKind, JournalEntry
 from ardoise.ledger.selectors import Activity, open_charges, unapplied_credits
@@ -157,6 +158,8 @@ def activity_range(params: dict[str, str]) -> tuple[dt.date, dt.date, str]:
     except ValueError:
         preset = presets.get(params.get("range", ""), presets[DEFAULT_PRESET])
         return preset.start, preset.end, preset.code
+    today = timezone.localdate()
+    start, end = clamp_day(start, today), clamp_day(end, today)  # year 0001 or 9999: clamped
     if end < start:
         start, end = end, start
     start = max(start, end - dt.timedelta(days=MAX_RANGE_DAYS))

@@ -286,25 +286,3 @@ class SaleFilterForm(forms.Form):
             start=data.get("start"),
             end=data.get("end"),
         )
-
-
-class DateRangeForm(forms.Form):
-    # `<input type="date">` takes and gives ISO dates whatever the page's language: a localised
-    # value (02/12/2026) would show an empty field.
-    start = forms.DateField(
-        label=_("From"),
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    end = forms.DateField(
-        label=_("To"),
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
-            raise forms.ValidationError(_("The end date is before the start date."))
-        return cleaned

@@ -6,13 +6,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ardoise.core.forms import DateRangeForm
 from ardoise.ledger.errors import LedgerError
 from ardoise.payments import services as payments
 from ardoise.payments.models import PaymentMode
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required
-from ardoise.staff.sales.forms import DateRangeForm, InvoiceSettingsForm
+from ardoise.staff.sales.forms import InvoiceSettingsForm
 
 IDENTITY = ("legal_name", "siret", "vat_number", "address")
 
