@@ -89,7 +89,9 @@ def apply_deposit(
     with transaction.atomic():
         Account.objects.select_for_update().get(pk=account.pk)
         charges = list(
-            Charge.objects.select_for_update().filter(pk__in=wanted, shop_id=account.shop_id)
+            Charge.objects.select_for_update()
+            .filter(pk__in=wanted, shop_id=account.shop_id)
+            .order_by("id")  # ascending ids, as the ledger locks
         )
         if not wanted or len(charges) != len(wanted):
             raise InvalidAllocation()
