@@ -1,8 +1,8 @@
 """Ardoise settings: one module, every value from the environment through typed helpers.
 
 An integration switches on when its credentials are present (EMAIL_HOST today; the payment
-providers' credentials will be per shop, in Settings). Nothing secret lives here: in production SECRET_KEY must be set, and
-DEBUG defaults to off.
+providers' credentials will be per shop, in Settings). Nothing secret lives here: in
+production SECRET_KEY must be set, and DEBUG defaults to off.
 """
 
 import sys
