@@ -63,6 +63,8 @@ class Customer(models.Model):
     reference = models.CharField(_("customer reference"), max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_archived = models.BooleanField(_("archived"), default=False)
+    # Portal orders: one open order at a time unless staff allow several (Ciboulette's rule).
+    allow_several_orders = models.BooleanField(_("may have several open orders"), default=False)
     # Name, company, email and phone (also without spaces), lower case, no accents: for search.
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -89,6 +89,21 @@ class Shop(models.Model):
     show_credit_limit_on_statements = models.BooleanField(
         _("show the credit limit on statements"), default=False
     )
+    # The customer portal (issue 12): the customers' own pages, their online orders and top-ups.
+    portal_enabled = models.BooleanField(_("customer portal open"), default=False)
+    ordering_open = models.BooleanField(_("customers can order from the portal"), default=False)
+    order_payment_required = models.BooleanField(
+        _("online payment of portal orders required"),
+        default=True,
+        help_text=_(
+            "On: the customer pays the order total less their balance (plus any debt) online. "
+            "Off: an order is accepted when the balance and credit limit cover it."
+        ),
+    )
+    top_up_minimum = models.BigIntegerField(_("smallest online top-up"), default=10_00)
+    notify_new_orders = models.BooleanField(
+        _("email the shop about new portal orders"), default=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
