@@ -1,7 +1,9 @@
 """Customers: the people and businesses a shop sells to, and how to reach them.
 
 Money lives in `ledger.Account` (one per customer and currency); this app keeps identity and
-contact data only. Customers are never deleted once they have history: they are archived.
+contact data only, and the links that sign a customer in to their shop's portal
+(`PortalLink`, see `customers.portal_links`). Customers are never deleted once they have
+history: they are archived.
 """
 
 import unicodedata
@@ -65,6 +67,9 @@ class Customer(models.Model):
     is_archived = models.BooleanField(_("archived"), default=False)
     # Portal orders: one open order at a time unless staff allow several (Ciboulette's rule).
     allow_several_orders = models.BooleanField(_("may have several open orders"), default=False)
+    # Raised to sign the customer out of the portal everywhere: a portal session carries the
+    # version it was opened with and is refused once the customer's version moved on.
+    portal_session_version = models.PositiveIntegerField(default=0, editable=False)
     # Name, company, email and phone (also without spaces), lower case, no accents: for search.
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -97,3 +102,38 @@ class Customer(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.name} ({self.company})" if self.company else self.name
+
+
+class PortalLinkPurpose(models.TextChoices):
+    SIGN_IN = "sign_in", _("Portal sign-in")
+    EMAIL_CHANGE = "email_change", _("Email address confirmation")
+
+
+class PortalLink(models.Model):
+    """One emailed link to the customer portal: a sign-in, or the confirmation of a new email.
+
+    Only the SHA-256 of the link's random nonce is stored, so the database alone cannot rebuild
+    a link. A link works once: `used_at` is set by one conditional UPDATE (`used_at IS NULL AND
+    expires_at > now`), so two clicks, two tabs or a mail scanner racing the customer can never
+    both open a session. `new_email` is the address an email-change link confirms.
+    """
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="portal_links")
+    purpose = models.CharField(max_length=20, choices=PortalLinkPurpose.choices)
+    nonce_hash = models.CharField(max_length=64)
+    new_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "customers_portal_link"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "nonce_hash"], name="customers_portal_link_unique_nonce"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} link {self.pk}"

@@ -1,13 +1,21 @@
-"""The customer's public pages: a statement opened from its payment link. (Provider webhooks
-and the test provider's checkout page are routed by `payments.urls`, under the same prefix.)"""
+"""The customer's pages: a statement opened from its payment link (`/p/s/<token>/`, no
+sign-in), and each shop's portal under `/c/<shop_slug>/` (signed in with an emailed link).
+(Provider webhooks and the test provider's checkout page are routed by `payments.urls`, under
+`/p/`.)"""
 
 from django.urls import path
 
-from ardoise.portal import views
+from ardoise.portal import pages, sign_in, views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("s/<str:token>/", views.statement_page, name="statement"),
-    path("s/<str:token>/pay/", views.statement_pay, name="statement_pay"),
+    path("p/s/<str:token>/", views.statement_page, name="statement"),
+    path("p/s/<str:token>/pay/", views.statement_pay, name="statement_pay"),
+    path("c/<slug:shop_slug>/", pages.home, name="home"),
+    path("c/<slug:shop_slug>/sign-in/", sign_in.sign_in, name="sign_in"),
+    path("c/<slug:shop_slug>/sign-in/sent/", sign_in.sign_in_sent, name="sign_in_sent"),
+    path("c/<slug:shop_slug>/sign-in/<str:token>/", sign_in.sign_in_link, name="sign_in_link"),
+    path("c/<slug:shop_slug>/sign-out/", sign_in.sign_out, name="sign_out"),
+    path("c/<slug:shop_slug>/language/", pages.language, name="language"),
 ]

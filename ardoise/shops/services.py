@@ -227,6 +227,9 @@ FAILURES_PER_EMAIL = 5
 FAILURES_PER_ADDRESS = 30
 RESETS_PER_EMAIL = 3
 RESETS_PER_ADDRESS = 20
+# Customer portal sign-in links asked for (customers.portal_links): per email, per address.
+PORTAL_LINKS_PER_EMAIL = 3
+PORTAL_LINKS_PER_ADDRESS = 20
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 LOCK_DURATION = dt.timedelta(minutes=15)
 
@@ -244,6 +247,11 @@ def _throttle_keys(
         keys = [(f"email:{email}", FAILURES_PER_EMAIL)]
         if address:
             keys.append((f"address:{address}", FAILURES_PER_ADDRESS))
+        return keys
+    if kind == "portal-link":
+        keys = [(f"portal-link-email:{email}", PORTAL_LINKS_PER_EMAIL)]
+        if address:
+            keys.append((f"portal-link-address:{address}", PORTAL_LINKS_PER_ADDRESS))
         return keys
     keys = [(f"reset-email:{email}", RESETS_PER_EMAIL)]
     if address:
