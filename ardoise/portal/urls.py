@@ -5,7 +5,7 @@ sign-in), and each shop's portal under `/c/<shop_slug>/` (signed in with an emai
 
 from django.urls import path
 
-from ardoise.portal import pages, sign_in, views
+from ardoise.portal import documents, pages, sign_in, views
 
 app_name = "portal"
 
@@ -18,4 +18,24 @@ urlpatterns = [
     path("c/<slug:shop_slug>/sign-in/<str:token>/", sign_in.sign_in_link, name="sign_in_link"),
     path("c/<slug:shop_slug>/sign-out/", sign_in.sign_out, name="sign_out"),
     path("c/<slug:shop_slug>/language/", pages.language, name="language"),
+    path("c/<slug:shop_slug>/history/", documents.history, name="history"),
+    path("c/<slug:shop_slug>/invoices/<int:charge_id>/", documents.invoice, name="invoice"),
+    path(
+        "c/<slug:shop_slug>/invoices/<int:charge_id>.pdf",
+        documents.invoice_pdf_view,
+        name="invoice_pdf",
+    ),
+    path("c/<slug:shop_slug>/receipts/<int:credit_id>/", documents.receipt, name="receipt"),
+    path("c/<slug:shop_slug>/statements/", documents.statement_list, name="statements"),
+    path(
+        "c/<slug:shop_slug>/statements/<int:statement_id>.pdf",
+        documents.statement_pdf,
+        name="statement_pdf",
+    ),
+    path("c/<slug:shop_slug>/settings/", pages.portal_settings, name="settings"),
+    path(
+        "c/<slug:shop_slug>/settings/email/<str:token>/",
+        pages.email_confirm,
+        name="email_confirm",
+    ),
 ]

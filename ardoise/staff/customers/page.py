@@ -19,6 +19,7 @@ from ardoise.staff.customers.forms import (
     CreditLimitForm,
     limit_initial,
 )
+from ardoise.statements.activity import activity_lines, online_credit_ids
 from ardoise.statements.selectors import online_payment_labels
 
 
@@ -35,7 +36,7 @@ def account_context(
     received = money_received(account.shop_id, start, end, customer_id=account.customer_id)
     # Internal references (an online payment's `statement:<id>`) read as people say them, in the
     # activity and in the money received alike: one lookup for both.
-    online_ids = set(selectors.online_credit_ids(activity)) | {
+    online_ids = set(online_credit_ids(activity)) | {
         receipt.credit_id
         for receipt in received.receipts
         if receipt.credit_id is not None and receipt.reference.startswith("statement:")
@@ -59,7 +60,7 @@ def account_context(
         "idle": idle,
         "deposit_form": deposit_form,
         "activity": activity,
-        "lines": selectors.activity_lines(activity, labels, reference_labels),
+        "lines": activity_lines(activity, labels, reference_labels),
         "chart": balance_chart(balance_series(activity)),
         "received": received,
         "received_by_mode": [

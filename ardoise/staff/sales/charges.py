@@ -7,8 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,43 +28,19 @@ from ardoise.payments.errors import (
     SettlementPageOutOfDate,
 )
 from ardoise.shops.access import MemberRequest
-from ardoise.shops.models import Membership, Shop
+from ardoise.shops.models import Membership
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import get_charge_for_member, member_required, require
 from ardoise.staff.customers.fields import occurred_at_for
 from ardoise.staff.sales.access import get_settlement_for_member
 from ardoise.staff.sales.forms import ReasonForm, RefundForm, SettlementForm
-
-ACCOUNT = "account"
-
-
-def mode_labels(shop_id: int) -> dict[str, str]:
-    from ardoise.payments.models import PaymentMode
-
-    labels = {mode.code: mode.label for mode in PaymentMode.objects.for_shop(shop_id)}
-    return labels | {ACCOUNT: labels.get(ACCOUNT, _("Customer account"))}
-
-
-def document_context(shop: Shop, charge: Charge) -> dict[str, Any]:
-    """What the charge page, the printed invoice, the PDF and the receipts show."""
-    invoice = selectors.invoice_for_charge(shop.pk, charge.pk)
-    account = charge.account
-    account.refresh_from_db(fields=["balance", "debt", "deposit"])
-    settlements = payment_selectors.settlements_for_invoice(invoice) if invoice else []
-    return {
-        "charge": charge,
-        "invoice": invoice,
-        "order": invoice.order if invoice else None,
-        "lines": list(invoice.order.lines.all()) if invoice else [],
-        "vat_lines": list(invoice.order.vat_lines.all()) if invoice else [],
-        "customer": account.customer,
-        "account": account,
-        "settlements": settlements,
-        "received": [row for row in settlements if row.is_active and row.credit_id],
-        "labels": mode_labels(shop.pk),
-        "printed_at": timezone.now(),
-        "shop": shop,
-    }
+from ardoise.statements.sales_documents import (
+    ACCOUNT,
+    customer_language,
+    document_context,
+    mode_labels,
+)
+from ardoise.statements.sales_documents import invoice_pdf as invoice_pdf_file
 
 
 def _settlement_form(membership: Membership, charge: Charge, data: Any = None) -> SettlementForm:
@@ -201,12 +176,6 @@ def settlement_reverse(request: MemberRequest, settlement_id: int) -> HttpRespon
     return redirect("staff:charge_detail", settlement.invoice.charge_id)
 
 
-def customer_language(context: dict[str, Any]) -> translation.override:
-    """A customer's documents (invoice, receipt) speak the customer's language when it is set;
-    otherwise the language of whoever prints them, who hands them over."""
-    return translation.override(context["customer"].language or translation.get_language())
-
-
 @require_POST
 @member_required(Permission.ACCOUNTS_REVERSE)
 def charge_reverse(request: MemberRequest, charge_id: int) -> HttpResponse:
@@ -238,23 +207,18 @@ def charge_reverse(request: MemberRequest, charge_id: int) -> HttpResponse:
 def invoice_print(request: MemberRequest, charge_id: int) -> HttpResponse:
     charge = get_charge_for_member(request.membership, charge_id)
     context = document_context(request.membership.shop, charge)
-    with customer_language(context):
-        return render(request, "staff/sales/invoice_print.html", context)
+    with customer_language(context["customer"]):
+        return render(request, "documents/invoice_print.html", context)
 
 
 @member_required(Permission.SALES_VIEW)
 def invoice_pdf(request: MemberRequest, charge_id: int) -> HttpResponse:
-    from weasyprint import HTML
-
     charge = get_charge_for_member(request.membership, charge_id)
     context = document_context(request.membership.shop, charge)
-    with customer_language(context):
-        html = render_to_string("staff/sales/invoice_pdf.html", context, request=request)
     # Rendered here, in the request, outside any transaction (ATOMIC_REQUESTS is off).
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    name = (context["invoice"].number if context["invoice"] else charge.reference) or charge.pk
+    pdf, name = invoice_pdf_file(context, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 
@@ -263,8 +227,8 @@ def receipt(request: MemberRequest, charge_id: int) -> HttpResponse:
     charge = get_charge_for_member(request.membership, charge_id)
     context = document_context(request.membership.shop, charge)
     context["gift"] = request.GET.get("gift") == "1"
-    with customer_language(context):
-        return render(request, "staff/sales/receipt.html", context)
+    with customer_language(context["customer"]):
+        return render(request, "documents/receipt.html", context)
 
 
 def _refund_modes(membership: Membership) -> list[tuple[str, str]]:
