@@ -209,3 +209,32 @@ def sign_out_everywhere(*, customer: Customer, actor_id: int | None) -> Customer
             target=customer,
         )
     return customer
+
+
+class PortalInvitationRefused(Refusal):
+    code = "portal_invitation_refused"
+
+
+def invite_to_portal(*, customer: Customer, actor_id: int | None) -> Customer:
+    """Staff send a customer their portal sign-in link (the caller enqueues the email after
+    commit). Refused when the shop's portal is off or the customer has no email. Audited."""
+    shop = customer.shop
+    if not shop.portal_enabled:
+        raise PortalInvitationRefused(
+            _("The customer portal is off: turn it on in Settings → Customer portal first.")
+        )
+    if not customer.email.strip():
+        raise PortalInvitationRefused(
+            _("This customer has no email address: add one in their details first.")
+        )
+    if customer.is_archived:
+        raise PortalInvitationRefused(_("This customer is archived."))
+    with transaction.atomic():
+        record_event(
+            shop_id=customer.shop_id,
+            actor_id=actor_id,
+            action="customers.portal.invited",
+            target=customer,
+            data={"email": customer.email},
+        )
+    return customer

@@ -80,7 +80,7 @@ class World:
 
 
 def build_world() -> World:
-    shop = make_shop(default_credit_limit=300_00)
+    shop = make_shop(default_credit_limit=300_00, portal_enabled=True)
     account = make_account(shop, credit_limit=100_00, name="Camille Martin")
     role = Role.objects.create(shop=shop, name="Cashier", permissions=["customers.view"])
     target = Membership.objects.get(user=make_member(shop, RoleKind.ASSOCIATE))
@@ -320,6 +320,9 @@ ROUTES: dict[str, Route] = {
         _get(P.CUSTOMERS_CREDIT_LIMIT),
         _post(P.CUSTOMERS_CREDIT_LIMIT, data=lambda world: {"idempotency_key": key()}),
     ),
+    # The customer portal from the Account tab (the world's shop has its portal open).
+    "staff:customer_portal_invite": _ids(_customer, _post(P.CUSTOMERS_EDIT)),
+    "staff:customer_portal_sign_out": _ids(_customer, _post(P.CUSTOMERS_EDIT)),
     # One URL, four movements: each kind is its own row of the matrix.
     "staff:customer_movement": Route(
         args=_movement("payment"),
@@ -430,6 +433,13 @@ ROUTES: dict[str, Route] = {
         _post(
             P.SETTINGS_MANAGE,
             data=lambda world: {"default_credit_limit": "200", "auto_allocate": "on"},
+        ),
+    ),
+    "staff:portal_settings": _no_ids(
+        _get(P.SETTINGS_MANAGE),
+        _post(
+            P.SETTINGS_MANAGE,
+            data=lambda world: {"portal_enabled": "on", "top_up_minimum": "15"},
         ),
     ),
     "staff:audit_log": _no_ids(
@@ -667,7 +677,7 @@ def test_every_object_url_answers_404_for_another_shops_id() -> None:
             answers[f"{key_} {probe.method}"] = _send(client, key_, probe, theirs).status_code
 
     assert answers == {name: 404 for name in answers}
-    assert len(answers) == 45
+    assert len(answers) == 47
     assert database_snapshot().changes_since(before) == {}
     theirs.account.refresh_from_db()
     theirs.target.refresh_from_db()

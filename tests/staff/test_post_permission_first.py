@@ -74,7 +74,7 @@ class World:
 
 
 def build_world() -> World:
-    shop = make_shop()
+    shop = make_shop(portal_enabled=True)
     owner = owner_of(shop)
     account = make_account(shop, name="Camille Martin", email="camille@example.fr")
     product = invoicing.create_product(
@@ -458,6 +458,22 @@ FORGED = [
         P.SETTINGS_MANAGE,
         url=lambda w: reverse("staff:account_settings"),
         data=lambda w: {"default_credit_limit": "200", "auto_allocate": "on"},
+    ),
+    forged(
+        "staff:portal_settings",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("staff:portal_settings"),
+        data=lambda w: {"portal_enabled": "on", "top_up_minimum": "15"},
+    ),
+    forged(
+        "staff:customer_portal_invite",
+        P.CUSTOMERS_EDIT,
+        url=_customer_url("staff:customer_portal_invite"),
+    ),
+    forged(
+        "staff:customer_portal_sign_out",
+        P.CUSTOMERS_EDIT,
+        url=_customer_url("staff:customer_portal_sign_out"),
     ),
     forged(
         "staff:audit_log",

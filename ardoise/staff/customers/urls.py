@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ardoise.staff.customers import views
+from ardoise.staff.customers import portal, views
 
 urlpatterns = [
     path("", views.customer_list, name="customer_list"),
@@ -19,6 +19,16 @@ urlpatterns = [
         name="customer_apply_deposit",
     ),
     path("<int:customer_id>/deactivate/", views.customer_deactivate, name="customer_deactivate"),
+    path(
+        "<int:customer_id>/portal/invite/",
+        portal.customer_portal_invite,
+        name="customer_portal_invite",
+    ),
+    path(
+        "<int:customer_id>/portal/sign-out/",
+        portal.customer_portal_sign_out,
+        name="customer_portal_sign_out",
+    ),
     path(
         "<int:customer_id>/movements/<slug:kind>/",
         views.customer_movement,

@@ -1,11 +1,12 @@
 from django.urls import path
 
 from ardoise.staff.audit.views import audit_log
-from ardoise.staff.settings import accounts, views
+from ardoise.staff.settings import accounts, portal, views
 
 urlpatterns = [
     path("accounts/", accounts.account_settings, name="account_settings"),
     path("audit/", audit_log, name="audit_log"),
+    path("portal/", portal.portal_settings, name="portal_settings"),
     path("roles/", views.role_list, name="role_list"),
     path("roles/new/", views.role_create, name="role_create"),
     path("roles/<int:role_id>/", views.role_edit, name="role_edit"),
