@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import get_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.dates import clamp_day
@@ -47,27 +47,57 @@ def new_key() -> str:
 _AMOUNT = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
 
 
+def _typed_number(value: str) -> str:
+    """What a person typed, as `Decimal()` may read it (`1234.50`); MoneyError if not a number.
+
+    The one grammar of amounts, quantities and unit prices: spaces (and the euro sign) dropped,
+    ASCII digits, at most one decimal separator (comma or dot, whatever the language), a leading
+    minus, at most MAX_AMOUNT_LENGTH characters.
+    """
+    text = str(value or "").strip()
+    if not text or len(text) > MAX_AMOUNT_LENGTH:
+        raise MoneyError(f"not a number: {value!r}")
+    for ignored in _IGNORED:
+        text = text.replace(ignored, "")
+    if not _AMOUNT.fullmatch(text):
+        raise MoneyError(f"not a number: {value!r}")
+    return text.replace(",", ".")
+
+
 def parse_amount(value: str, currency: str = DEFAULT_CURRENCY) -> int:
     """A typed amount (`12,50`, `12.5`, `1 234,50 €`) to minor units; MoneyError if not one.
 
     The sign is kept: whether a negative amount is allowed is the caller's rule; the size is
     bounded by MAX_MINOR either way.
     """
-    text = str(value or "").strip()
-    if not text or len(text) > MAX_AMOUNT_LENGTH:
-        raise MoneyError(f"not an amount: {value!r}")
-    for ignored in _IGNORED:
-        text = text.replace(ignored, "")
-    if not _AMOUNT.fullmatch(text):
-        raise MoneyError(f"not an amount: {value!r}")
-    minor = to_minor(Decimal(text.replace(",", ".")), currency)
+    minor = to_minor(Decimal(_typed_number(value)), currency)
     if abs(minor) >= MAX_MINOR:
         raise AmountTooLarge(f"too large: {value!r}")
     return minor
 
 
+def parse_decimal(value: str, *, places: int, maximum: Decimal) -> Decimal:
+    """A typed quantity or unit price (`1,5`, `0,512`, `1 234,5`, `4.125`) as a Decimal.
+
+    The grammar of `parse_amount`; at most `places` decimals (TooPrecise: never rounded) and
+    below `maximum` in size (AmountTooLarge). The sign is kept: the caller says what may be
+    negative or zero.
+    """
+    number = Decimal(_typed_number(value))
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        raise TooPrecise(f"more than {places} decimals: {value!r}")
+    if abs(number) >= maximum:
+        raise AmountTooLarge(f"too large: {value!r}")
+    return number
+
+
 class AmountTooLarge(MoneyError):
-    """An amount above MAX_MINOR."""
+    """An amount above MAX_MINOR (or a number above the maximum its caller gave)."""
+
+
+class TooPrecise(MoneyError):
+    """A number with more decimals than its field keeps."""
 
 
 def amount_input_value(
@@ -141,6 +171,72 @@ def _is_number(text: str) -> bool:
     for ignored in _IGNORED:
         text = text.replace(ignored, "")
     return bool(_AMOUNT.fullmatch(text))
+
+
+class NumberField(forms.Field):
+    """A quantity, a unit price or a rate, typed as a person types it, cleaned to a Decimal.
+
+    The grammar of `MoneyField` (`parse_decimal`): `1,5`, `0,512`, `1 234,5` and `1.5` in either
+    language; at most `places` decimals, below `maximum`; `minimum` (inclusive, 0 by default)
+    and `above_zero` bound it from below. None when left empty.
+    """
+
+    default_error_messages = {
+        "invalid": _("Enter a number, for example 1.5."),
+        "too_precise": _("Enter at most %(places)s decimals."),
+        "too_large": _("Enter a number below %(maximum)s."),
+        "negative": _("Enter a number of zero or more."),
+        "zero": _("Enter a number above zero."),
+    }
+
+    def __init__(
+        self,
+        *,
+        places: int,
+        maximum: Decimal,
+        above_zero: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.places, self.maximum, self.above_zero = places, maximum, above_zero
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "maxlength": MAX_AMOUNT_LENGTH}
+        )
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal) and value.is_finite():
+            return number_input_value(value)
+        return value
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values or not str(value).strip():
+            return None
+        try:
+            number = parse_decimal(str(value), places=self.places, maximum=self.maximum)
+        except AmountTooLarge as error:
+            raise self._error("too_large") from error
+        except TooPrecise as error:
+            raise self._error("too_precise") from error
+        except MoneyError as error:
+            raise self._error("invalid") from error
+        if number < 0:
+            raise self._error("negative")
+        if self.above_zero and number == 0:
+            raise self._error("zero")
+        return number
+
+    def _error(self, code: str) -> forms.ValidationError:
+        maximum = number_format(self.maximum.normalize(), force_grouping=True)
+        params = {"places": self.places, "maximum": maximum}
+        return forms.ValidationError(self.error_messages[code], code=code, params=params)
+
+
+def number_input_value(value: Decimal) -> str:
+    """A Decimal as an input's value in the reader's locale, without grouping or exponent:
+    `4,125` in French, `4.125` in English, `1000` (never `1E+3`)."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
 
 
 class IdempotentForm(forms.Form):

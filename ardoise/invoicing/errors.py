@@ -21,3 +21,13 @@ class InvalidLine(LedgerError):
 class OrderNotOpen(LedgerError):
     code = "order_not_open"
     default_message = _("This order is already delivered or cancelled.")
+
+
+class OrderTooLarge(LedgerError):
+    code = "order_too_large"
+    default_message = _("This order's total is too large. Split it into several orders.")
+
+
+class DuplicateProductName(LedgerError):
+    code = "duplicate_product_name"
+    default_message = _("The catalogue already has a product named “%(name)s”.")

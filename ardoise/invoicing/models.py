@@ -23,6 +23,21 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ardoise.core.money import MAX_AMOUNT
+from ardoise.invoicing.totals import MAX_QUANTITY, MAX_UNIT_PRICE, MAX_VAT_RATE
+from ardoise.ledger.models import within_bounds
+
+# The database refuses a price, quantity, rate or amount outside the bounds of
+# `invoicing.totals` (and a float stored as an amount on SQLite), whatever path wrote it.
+PRICE_BOUNDED = Q(unit_price__gte=0, unit_price__lt=MAX_UNIT_PRICE)
+RATE_BOUNDED = Q(vat_rate__gte=0, vat_rate__lt=MAX_VAT_RATE)
+# A document's total, net and VAT: whole numbers below MAX_AMOUNT.
+DOCUMENT_BOUNDED = (
+    within_bounds("total", MAX_AMOUNT)
+    & within_bounds("net_amount", MAX_AMOUNT, signed=True)
+    & within_bounds("vat_amount", MAX_AMOUNT, signed=True)
+)
+
 
 class Unit(models.TextChoices):
     PIECE = "piece", _("piece")
@@ -68,6 +83,9 @@ class Product(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="invoicing_product_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=PRICE_BOUNDED & RATE_BOUNDED, name="invoicing_product_bounded"
             ),
         ]
 
@@ -122,6 +140,7 @@ class Order(models.Model):
                 name="invoicing_order_totals",
             ),
             models.CheckConstraint(condition=Q(total__gt=0), name="invoicing_order_total_positive"),
+            models.CheckConstraint(condition=DOCUMENT_BOUNDED, name="invoicing_order_bounded"),
         ]
         indexes = [models.Index(fields=["shop", "status", "ordered_on"], name="order_shop_status")]
 
@@ -154,6 +173,14 @@ class OrderLine(models.Model):
             models.UniqueConstraint(
                 fields=["shop", "order", "position"], name="invoicing_line_unique_position"
             ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0, quantity__lt=MAX_QUANTITY)
+                & PRICE_BOUNDED
+                & RATE_BOUNDED
+                & Q(amount__gte=0)
+                & within_bounds("amount", MAX_AMOUNT),
+                name="invoicing_line_bounded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,6 +202,12 @@ class OrderVat(models.Model):
         ordering = ["rate"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "order", "rate"], name="invoicing_vat_unique"),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0, rate__lt=MAX_VAT_RATE)
+                & Q(total__gte=0)
+                & DOCUMENT_BOUNDED,
+                name="invoicing_vat_bounded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -236,6 +269,7 @@ class Invoice(models.Model):
             models.UniqueConstraint(
                 fields=["shop", "year", "sequence"], name="invoicing_invoice_sequence"
             ),
+            models.CheckConstraint(condition=DOCUMENT_BOUNDED, name="invoicing_invoice_bounded"),
         ]
         indexes = [models.Index(fields=["shop", "issued_on"], name="invoice_shop_issued")]
 

@@ -11,12 +11,18 @@ knows the modes a shop accepts.
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ardoise.audit.services import record_event
-from ardoise.invoicing.errors import EmptyOrder, InvalidLine, OrderNotOpen
+from ardoise.invoicing.errors import (
+    DuplicateProductName,
+    EmptyOrder,
+    InvalidLine,
+    OrderNotOpen,
+    OrderTooLarge,
+)
 from ardoise.invoicing.models import (
     Invoice,
     InvoiceCounter,
@@ -28,7 +34,14 @@ from ardoise.invoicing.models import (
     Unit,
     format_invoice_number,
 )
-from ardoise.invoicing.totals import LineError, LineInput, compute_totals
+from ardoise.invoicing.totals import (
+    MAX_UNIT_PRICE,
+    PRICE_PLACES,
+    LineError,
+    LineInput,
+    LineTooLarge,
+    compute_totals,
+)
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Shop, User
@@ -40,11 +53,31 @@ def _product_fields(name: str, unit: str, unit_price: Decimal, vat_rate: Decimal
     name = name.strip()
     if not name or unit not in Unit.values:
         raise InvalidLine()
-    if not isinstance(unit_price, Decimal) or unit_price < 0 or unit_price.as_tuple().exponent < -4:  # type: ignore[operator]
+    if (
+        not isinstance(unit_price, Decimal)
+        or not unit_price.is_finite()
+        or not Decimal(0) <= unit_price < MAX_UNIT_PRICE
+        or unit_price.as_tuple().exponent < -PRICE_PLACES  # type: ignore[operator]
+    ):
         raise InvalidLine()
-    if not isinstance(vat_rate, Decimal) or not Decimal(0) <= vat_rate < Decimal(100):
+    if (
+        not isinstance(vat_rate, Decimal)
+        or not vat_rate.is_finite()
+        or not Decimal(0) <= vat_rate < Decimal(100)
+        or vat_rate.as_tuple().exponent < -2  # type: ignore[operator]
+    ):
         raise InvalidLine()
     return {"name": name, "unit": unit, "unit_price": unit_price, "vat_rate": vat_rate}
+
+
+def _refuse_duplicate_name(shop_id: int, name: str, *, product_id: int | None = None) -> None:
+    """A second active product of the same name is refused (a double click on Add included):
+    read first for the message, and the unique constraint decides between two at once."""
+    others = Product.objects.for_shop(shop_id).active().filter(name__iexact=name)
+    if product_id is not None:
+        others = others.exclude(pk=product_id)
+    if others.exists():
+        raise DuplicateProductName(name=name)
 
 
 def create_product(
@@ -58,9 +91,14 @@ def create_product(
 ) -> Product:
     """A catalogue product; its price includes VAT and may have up to 4 decimals (per kg)."""
     fields = _product_fields(name, unit, unit_price, vat_rate)
+    _refuse_duplicate_name(shop_id, fields["name"])
     # savepoint=False: composed (the demo builds its catalogue in one transaction).
     with transaction.atomic(savepoint=False):
-        product = Product.objects.create(shop_id=shop_id, **fields)
+        try:
+            with transaction.atomic():  # a savepoint: the constraint's refusal is caught
+                product = Product.objects.create(shop_id=shop_id, **fields)
+        except IntegrityError as error:
+            raise DuplicateProductName(name=fields["name"]) from error
         record_event(
             shop_id=shop_id,
             actor_id=actor.pk if actor else None,
@@ -83,12 +121,18 @@ def update_product(
 ) -> Product:
     """Changing a product never changes an order: lines keep their own copy of price and VAT."""
     fields = _product_fields(name, unit, unit_price, vat_rate)
+    if not is_archived:
+        _refuse_duplicate_name(product.shop_id, fields["name"], product_id=product.pk)
     # durable: a view's use case, never inside another's transaction.
     with transaction.atomic(durable=True):
         for field, value in fields.items():
             setattr(product, field, value)
         product.is_archived = is_archived
-        product.save(update_fields=[*fields, "is_archived"])
+        try:
+            with transaction.atomic():
+                product.save(update_fields=[*fields, "is_archived"])
+        except IntegrityError as error:
+            raise DuplicateProductName(name=fields["name"]) from error
         record_event(
             shop_id=product.shop_id,
             actor_id=actor.pk if actor else None,
@@ -122,6 +166,8 @@ def create_order(
         raise EmptyOrder()
     try:
         totals = compute_totals(lines, account.currency)
+    except LineTooLarge as error:
+        raise OrderTooLarge() from error
     except LineError as error:
         raise InvalidLine() from error
     if totals.total <= 0:

@@ -4,17 +4,33 @@ Prices include VAT (what a farm stall or a grocer displays). Each line's amount 
 quantity x unit price rounded once to minor units; a rate's total is the sum of its lines; its VAT
 is that total x rate / (100 + rate), rounded once; its net is the total less the VAT. The
 document's net, VAT and total are the sums over rates. No float anywhere.
+
+Bounds, so that no line and no sum of lines leaves what the ledger stores (`core/money.py`): a
+quantity is above zero, below MAX_QUANTITY, with at most 3 decimals (`0,512` kg); a unit price is
+zero or more, below MAX_UNIT_PRICE, with at most 4 decimals; a line's amount and the document's
+total are below MAX_AMOUNT (a charge's bound). The forms refuse more next to the field, these
+functions refuse more for every caller, and CHECK constraints on the order tables refuse more.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from ardoise.core.money import round_minor
+from ardoise.core.money import MAX_AMOUNT, round_minor
+
+MAX_QUANTITY = Decimal(1_000_000)
+QUANTITY_PLACES = 3
+MAX_UNIT_PRICE = Decimal(10_000_000)
+PRICE_PLACES = 4
+MAX_VAT_RATE = Decimal(100)
 
 
 class LineError(ValueError):
     pass
+
+
+class LineTooLarge(LineError):
+    """A line's amount, or the document's total, at or above MAX_AMOUNT."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,26 @@ def _decimal(value: object, name: str) -> Decimal:
     return value
 
 
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def check_line(line: LineInput) -> None:
+    """LineError unless the line is within the bounds above and has a description."""
+    quantity = _decimal(line.quantity, "quantity")
+    price = _decimal(line.unit_price, "unit_price")
+    rate = _decimal(line.vat_rate, "vat_rate")
+    if not Decimal(0) < quantity < MAX_QUANTITY or _places(quantity) > QUANTITY_PLACES:
+        raise LineError("quantity must be above zero and below the bound, 3 decimals at most")
+    if not Decimal(0) <= price < MAX_UNIT_PRICE or _places(price) > PRICE_PLACES:
+        raise LineError("price must be zero or more and below the bound, 4 decimals at most")
+    if not Decimal(0) <= rate < MAX_VAT_RATE or _places(rate) > 2:
+        raise LineError("VAT rate must be from 0 to below 100, 2 decimals at most")
+    if not line.description.strip():
+        raise LineError("a line needs a description")
+
+
 def line_amount(quantity: Decimal, unit_price: Decimal, currency: str = "EUR") -> int:
     return round_minor(
         _decimal(quantity, "quantity") * _decimal(unit_price, "unit_price"), currency
@@ -69,13 +105,14 @@ def compute_totals(lines: list[LineInput], currency: str = "EUR") -> Totals:
     amounts: list[int] = []
     per_rate: dict[Decimal, int] = defaultdict(int)
     for line in lines:
-        if _decimal(line.quantity, "quantity") <= 0 or _decimal(line.unit_price, "price") < 0:
-            raise LineError("quantity must be above zero and price not negative")
-        if not line.description.strip():
-            raise LineError("a line needs a description")
+        check_line(line)
         amount = line_amount(line.quantity, line.unit_price, currency)
+        if amount >= MAX_AMOUNT:
+            raise LineTooLarge("a line's amount is too large")
         amounts.append(amount)
-        per_rate[_decimal(line.vat_rate, "vat_rate")] += amount
+        per_rate[line.vat_rate] += amount
+    if sum(amounts) >= MAX_AMOUNT:
+        raise LineTooLarge("the total is too large")
     vat_lines = []
     for rate in sorted(per_rate):
         total = per_rate[rate]

@@ -1,18 +1,28 @@
 """Forms of the sales area. Amounts are typed as decimals and leave here as minor units."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from ardoise.core.forms import IdempotentForm, MoneyField, form_field
+from ardoise.core.forms import IdempotentForm, MoneyField, NumberField, form_field
+from ardoise.core.money import MAX_AMOUNT
 from ardoise.customers.models import Customer
+from ardoise.invoicing.errors import OrderTooLarge
 from ardoise.invoicing.models import VAT_RATES, Product, Unit
 from ardoise.invoicing.selectors import SaleQuery
-from ardoise.invoicing.totals import LineInput, line_amount
+from ardoise.invoicing.totals import (
+    MAX_QUANTITY,
+    MAX_UNIT_PRICE,
+    MAX_VAT_RATE,
+    PRICE_PLACES,
+    QUANTITY_PLACES,
+    LineInput,
+    line_amount,
+)
 from ardoise.payments.models import PaymentMode
 from ardoise.staff.customers.fields import PastDateField
 
@@ -38,22 +48,41 @@ def _amount_field(label: StrOrPromise, *, minimum: int, required: bool = True) -
     )
 
 
-def _decimal(value: str) -> Decimal | None:
-    text = (value or "").strip().replace(",", ".").replace(" ", "")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
+# One cell of a sale's line, read by the one number parser (core/forms.py): `1,5`, `0,512`,
+# `1 234,5` or `1.5`; anything else is refused next to the cell, never guessed or replaced.
+QUANTITY = NumberField(
+    places=QUANTITY_PLACES, maximum=MAX_QUANTITY, above_zero=True, required=False
+)
+UNIT_PRICE = NumberField(places=PRICE_PLACES, maximum=MAX_UNIT_PRICE, required=False)
+VAT_RATE = NumberField(places=2, maximum=MAX_VAT_RATE, required=False)
+CELLS = {"quantity": QUANTITY, "price": UNIT_PRICE, "vat": VAT_RATE}
+
+
+def _cell(name: str, text: str) -> Decimal | None:
+    """A cell's number (None when empty); ValidationError with the cell's message if not one."""
+    value = CELLS[name].clean(text)
+    return value if isinstance(value, Decimal) else None
 
 
 class ProductForm(forms.ModelForm):
+    unit_price = NumberField(
+        label=_("Unit price including VAT"), places=PRICE_PLACES, maximum=MAX_UNIT_PRICE
+    )
+    vat_rate = NumberField(
+        label=_("VAT rate (%)"),
+        places=2,
+        maximum=MAX_VAT_RATE,
+        widget=forms.Select(choices=[(str(rate), f"{rate} %") for rate in VAT_RATES]),
+    )
+
     class Meta:
         model = Product
         fields = ["name", "unit", "unit_price", "vat_rate", "is_archived"]
-        widgets = {"vat_rate": forms.Select(choices=[(rate, f"{rate} %") for rate in VAT_RATES])}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # the select's option of the stored rate (5.50 reads as 5.5)
+            self.initial["vat_rate"] = format(self.instance.vat_rate.normalize(), "f")
 
 
 class SaleForm(IdempotentForm):
@@ -78,16 +107,19 @@ class SaleForm(IdempotentForm):
         self.shop_id = shop_id
         self.products = {product.name.casefold(): product for product in products}
         self.lines: list[LineInput] = []
-        self.line_errors: dict[int, str] = {}
+        self.line_errors: dict[int, dict[str, str]] = {}
 
     def rows(self) -> list[dict[str, str]]:
+        """The typed cells of each row, and what is wrong with each cell (`quantity_error`)."""
         data = self.data if self.is_bound else {}
         rows = [
             {
                 name: str(data.get(f"line-{index}-{name}", ""))
                 for name in ("item", "quantity", "price", "vat")
             }
-            | {"index": str(index), "error": str(self.line_errors.get(index, ""))}
+            | {"index": str(index)}
+            | {f"{cell}_error": text for cell, text in self.line_errors.get(index, {}).items()}
+            | {"error": "1" if index in self.line_errors else ""}
             for index in range(LINE_ROWS)
         ]
         return rows
@@ -115,44 +147,55 @@ class SaleForm(IdempotentForm):
             index = int(row["index"])
             if not row["item"].strip() and not row["quantity"].strip():
                 continue
-            line = self._line(row)
-            if line is None:
-                self.line_errors[index] = str(
-                    _("Type a product or a description, a quantity above zero and a price.")
-                )
-            else:
+            line, errors = self._line(row)
+            if errors:
+                self.line_errors[index] = errors
+            elif line is not None:
                 self.lines.append(line)
         if self.line_errors:
             raise forms.ValidationError(_("Some lines are not complete."))
         if not self.lines:
             raise forms.ValidationError(_("Add at least one line."))
+        if sum(line_amount(line.quantity, line.unit_price) for line in self.lines) >= MAX_AMOUNT:
+            raise forms.ValidationError(OrderTooLarge.default_message)
         return cleaned
 
-    def _line(self, row: dict[str, str]) -> LineInput | None:
-        quantity = _decimal(row["quantity"]) or (Decimal(1) if row["item"].strip() else None)
-        product = self.products.get(row["item"].strip().casefold())
-        price, vat = _decimal(row["price"]), _decimal(row["vat"])
+    def _line(self, row: dict[str, str]) -> tuple[LineInput | None, dict[str, str]]:
+        """The row's line, or what is wrong with each of its cells (next to the cell)."""
+        errors: dict[str, str] = {}
+        numbers: dict[str, Decimal | None] = {}
+        for name in CELLS:
+            try:
+                numbers[name] = _cell(name, row[name])
+            except forms.ValidationError as error:
+                errors[name] = str(error.messages[0])
+        item = row["item"].strip()
+        product = self.products.get(item.casefold())
+        # An empty quantity is one (the cell shows 1 as its placeholder); a typed one is read.
+        quantity = None if "quantity" in errors else (numbers.get("quantity") or Decimal(1))
+        price, vat = numbers.get("price"), numbers.get("vat")
         if product is not None:
-            price = product.unit_price if price is None else price
-            vat = product.vat_rate if vat is None else vat
-        if (
-            not row["item"].strip()
-            or quantity is None
-            or quantity <= 0
-            or price is None
-            or price < 0
-            or vat is None
-            or not Decimal(0) <= vat < 100
-        ):
-            return None
+            price = product.unit_price if price is None and "price" not in errors else price
+            vat = product.vat_rate if vat is None and "vat" not in errors else vat
+        if not item:
+            errors["item"] = str(_("Type a product or a description."))
+        elif product is None:
+            if price is None and "price" not in errors:
+                errors["price"] = str(_("Type a price: this is not a catalogue product."))
+            if vat is None and "vat" not in errors:
+                errors["vat"] = str(_("Type a VAT rate: this is not a catalogue product."))
+        if errors or quantity is None or price is None or vat is None:
+            return None, errors
+        if line_amount(quantity, price) >= MAX_AMOUNT:
+            return None, {"quantity": str(_("This line's amount is too large."))}
         return LineInput(
-            description=product.name if product else row["item"].strip(),
+            description=product.name if product else item,
             quantity=quantity,
             unit_price=price,
             vat_rate=vat,
             unit=product.unit if product else Unit.PIECE,
             product_id=product.pk if product else None,
-        )
+        ), {}
 
 
 def mode_choices(modes: list[PaymentMode]) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from ardoise.core.forms import new_key
 from ardoise.core.htmx import htmx_target
 from ardoise.customers.models import Customer
 from ardoise.invoicing import selectors, services
+from ardoise.invoicing.errors import DuplicateProductName
 from ardoise.invoicing.models import Order, OrderStatus
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import CreditLimitExceeded, LedgerError
@@ -182,12 +183,15 @@ def product_list(request: MemberRequest) -> HttpResponse:
                     actor=request.user,
                     **{k: form.cleaned_data[k] for k in ("name", "unit", "unit_price", "vat_rate")},
                 )
+            except DuplicateProductName as error:
+                form.add_error("name", str(error))
             except LedgerError as error:
                 form.add_error(None, str(error))
             else:
                 return redirect("staff:product_list")
     context = {"products": products, "form": form, "nav": "sales"}
-    return render(request, "staff/sales/product_list.html", context)
+    status = 400 if form.errors else 200
+    return render(request, "staff/sales/product_list.html", context, status=status)
 
 
 @member_required(Permission.SETTINGS_MANAGE)
@@ -195,14 +199,19 @@ def product_edit(request: MemberRequest, product_id: int) -> HttpResponse:
     product = get_product_for_member(request.membership, product_id)
     form = ProductForm(request.POST or None, instance=product)
     if request.method == "POST" and form.is_valid():
-        services.update_product(
-            product=product,
-            actor=request.user,
-            **{
-                k: form.cleaned_data[k]
-                for k in ("name", "unit", "unit_price", "vat_rate", "is_archived")
-            },
-        )
-        return redirect("staff:product_list")
+        fields = ("name", "unit", "unit_price", "vat_rate", "is_archived")
+        try:
+            services.update_product(
+                product=get_product_for_member(request.membership, product_id),
+                actor=request.user,
+                **{k: form.cleaned_data[k] for k in fields},
+            )
+        except DuplicateProductName as error:
+            form.add_error("name", str(error))
+        except LedgerError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("staff:product_list")
     context = {"product": product, "form": form, "nav": "sales"}
-    return render(request, "staff/sales/product_edit.html", context)
+    status = 400 if form.errors else 200
+    return render(request, "staff/sales/product_edit.html", context, status=status)
