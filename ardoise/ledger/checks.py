@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
 
 from ardoise.core.money import MAX_AMOUNT, MAX_BALANCE
@@ -25,6 +25,8 @@ from ardoise.ledger.models import (
     EntryKind,
     JournalEntry,
     Posting,
+    Reservation,
+    ReservationStatus,
     within_bounds,
 )
 
@@ -73,6 +75,8 @@ BOUNDED: tuple[tuple[type[Any], str, int, bool], ...] = (
     (Account, "debt", MAX_BALANCE, False),
     (Account, "deposit", MAX_BALANCE, False),
     (Account, "balance", MAX_BALANCE, True),
+    (Account, "reserved", MAX_BALANCE, False),
+    (Reservation, "amount", MAX_AMOUNT, False),
     (Posting, "amount", MAX_AMOUNT, True),
     (Posting, "balance_after", MAX_BALANCE, True),
     (Charge, "total", MAX_AMOUNT, False),
@@ -259,6 +263,35 @@ def reversals_point_at_their_entry(scope: Q) -> Iterator[str]:
         yield f"reversal {orphan['pk']} does not point at the entry it reverses"
 
 
+def reservations_add_up(scope: Q) -> Iterator[str]:
+    """An account's `reserved` is the sum of its held reservations, and never below zero."""
+    held = Reservation.objects.filter(status=ReservationStatus.HELD)
+    for row in (
+        Account.objects.filter(scope)
+        .annotate(held=_sum(held, "account"))
+        .filter(~Q(reserved=F("held")) | Q(reserved__lt=0))
+        .values("pk", "reserved", "held")
+    ):
+        yield (
+            f"account {row['pk']}: reserved {row['reserved']} vs held reservations {row['held']}"
+        )
+
+
+def reservations_not_left_on_a_charge(scope: Q) -> Iterator[str]:
+    """A held reservation's order is not delivered: no charge of its account carries its
+    reference as earmark (delivery consumes the reservation in the charge's transaction)."""
+    charged = Charge.objects.filter(account=OuterRef("account"), earmark=OuterRef("reference"))
+    for row in (
+        Reservation.objects.filter(scope, status=ReservationStatus.HELD)
+        .filter(Exists(charged))
+        .values("pk", "reference", "account_id")
+    ):
+        yield (
+            f"reservation {row['pk']} ({row['reference']}) is still held on account "
+            f"{row['account_id']}, whose charge for it is posted"
+        )
+
+
 # In the order `check_ledger` reports them.
 INVARIANTS: tuple[Callable[[Q], Iterator[str]], ...] = (
     stored_amounts_in_bounds,
@@ -271,4 +304,6 @@ INVARIANTS: tuple[Callable[[Q], Iterator[str]], ...] = (
     allocations_within_one_account,
     credit_limits,
     reversals_point_at_their_entry,
+    reservations_add_up,
+    reservations_not_left_on_a_charge,
 )

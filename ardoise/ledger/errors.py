@@ -58,9 +58,10 @@ class CreditLimitExceeded(LedgerError):
         balance: int | None = None,
         credit_limit: int | None = None,
         currency: str = DEFAULT_CURRENCY,
+        reserved: int = 0,
     ) -> None:
         self.amount, self.balance, self.credit_limit = amount, balance, credit_limit
-        self.currency = currency
+        self.currency, self.reserved = currency, reserved
         super().__init__(message)
 
     @property
@@ -69,13 +70,14 @@ class CreditLimitExceeded(LedgerError):
 
     @property
     def would_owe(self) -> int:
-        """What the customer would owe after the refused charge."""
-        return max((self.amount or 0) - (self.balance or 0), 0)
+        """What the customer would owe after the refused charge, counting what reservations
+        hold for online orders as already spent."""
+        return max((self.amount or 0) + self.reserved - (self.balance or 0), 0)
 
     @property
     def available(self) -> int:
-        """What may still be charged now (balance plus limit)."""
-        return max((self.balance or 0) + (self.credit_limit or 0), 0)
+        """What may still be charged now (balance plus limit, less reservations)."""
+        return max((self.balance or 0) + (self.credit_limit or 0) - self.reserved, 0)
 
     def __str__(self) -> str:
         if self.message is not self.default_message or not self.has_figures:
@@ -143,3 +145,15 @@ class IdempotencyConflict(LedgerError):
     default_message = _(
         "This request key was already used for a different request. Reload the page and try again."
     )
+
+
+class NotEnoughToReserve(LedgerError):
+    """Refused by the reservation guard: what the customer can still spend does not cover it."""
+
+    code = "not_enough_to_reserve"
+    default_message = _("What the customer can still spend does not cover this amount.")
+
+
+class ReservationConflict(LedgerError):
+    code = "reservation_conflict"
+    default_message = _("Another amount is already held for this. Reload the page and try again.")

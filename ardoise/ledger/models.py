@@ -18,7 +18,12 @@ Invariants (checked by `manage.py ledger_check`, several also by the database):
   is its amount less what it has allocated; neither goes below zero;
 - a posting that lowers a customer's balance keeps the balance after it and the credit limit in
   force; it leaves the balance at or above -limit unless a staff member overrode the limit or the
-  entry is a reversal.
+  entry is a reversal;
+- `Account.reserved` is the sum of the account's held reservations (never below zero). A
+  reservation is the part of what a customer can spend that an accepted online order (or its
+  open checkout) holds until delivery, cancellation or expiry: it is not a posting and changes
+  neither Balance, Debt nor Deposit, but the limit guard counts it
+  (`balance + delta - reserved >= -credit_limit`), so one balance cannot pay two orders.
 
 Every write goes through `ledger.services`, which locks the account row first (the guard UPDATE
 or `select_for_update`), so all work on one account is serialised on both databases.
@@ -55,6 +60,8 @@ class Account(models.Model):
     balance = models.BigIntegerField(default=0)
     debt = models.BigIntegerField(default=0)
     deposit = models.BigIntegerField(default=0)
+    # The sum of held reservations (`Reservation`): not in the balance, counted by the guard.
+    reserved = models.BigIntegerField(default=0)
     version = models.BigIntegerField(default=0)
     credit_limit = models.BigIntegerField(null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
@@ -71,6 +78,10 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=Q(credit_limit__isnull=True) | within_bounds("credit_limit", MAX_AMOUNT),
                 name="ledger_account_limit_bounded",
+            ),
+            models.CheckConstraint(
+                condition=within_bounds("reserved", MAX_BALANCE) & Q(reserved__gte=0),
+                name="ledger_account_reserved_bounded",
             ),
             models.UniqueConstraint(
                 fields=["shop", "customer", "currency"], name="ledger_account_one_per_currency"
@@ -96,10 +107,11 @@ class Account(models.Model):
 
     @property
     def available_credit(self) -> int | None:
-        """What may still be charged: balance plus limit; None when there is no limit."""
+        """What may still be charged: balance plus limit, less what reservations hold; None when
+        there is no limit."""
         if self.credit_limit is None:
             return None
-        return max(self.balance + self.credit_limit, 0)
+        return max(self.balance + self.credit_limit - self.reserved, 0)
 
     @property
     def used_credit(self) -> int:
@@ -371,6 +383,62 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credit_id} -> {self.charge_id}: {self.amount}"
+
+
+class ReservationStatus(models.TextChoices):
+    HELD = "held", pgettext_lazy("reservation status", "Held")
+    CONSUMED = "consumed", pgettext_lazy("reservation status", "Charged")
+    RELEASED = "released", pgettext_lazy("reservation status", "Released")
+
+
+class Reservation(models.Model):
+    """Part of what a customer can spend, held for `reference` ("order:12", "checkout:7").
+
+    Written only by `ledger.services.reservations`: `reserve` raises `Account.reserved` by one
+    guarded UPDATE of the account row and writes this row, held; `release` (cancelled, declined,
+    expired) and `consume` (the order is delivered: its charge takes the place of the hold) close
+    it and lower `Account.reserved` by its amount. At most one held reservation per reference.
+    """
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="reservations")
+    amount = models.BigIntegerField()
+    reference = models.CharField(max_length=60)
+    status = models.CharField(
+        max_length=12, choices=ReservationStatus.choices, default=ReservationStatus.HELD
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ledger_reservation"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=within_bounds("amount", MAX_AMOUNT) & Q(amount__gt=0),
+                name="ledger_reservation_bounded",
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "reference"],
+                condition=Q(status="held"),
+                name="ledger_reservation_one_held_per_reference",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["account", "id"],
+                condition=Q(status="held"),
+                name="ledger_reservation_held",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.amount} ({self.status})"
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == ReservationStatus.HELD
 
 
 class IdempotencyRecord(models.Model):

@@ -15,6 +15,8 @@ from ardoise.ledger.models import (
     Credit,
     CreditStatus,
     Posting,
+    Reservation,
+    ReservationStatus,
 )
 
 
@@ -49,6 +51,22 @@ def overview(account: Account) -> Overview:
         available_credit=account.available_credit,
         is_over_limit=account.is_over_limit,
     )
+
+
+def spendable(account: Account) -> int | None:
+    """What the customer can still spend: balance plus credit limit, less what reservations hold
+    (clamped at 0, for display); None when the account has no limit. The guards decide; this
+    only says."""
+    if account.credit_limit is None:
+        return None
+    return max(account.balance + account.credit_limit - account.reserved, 0)
+
+
+def held_reservations(account: Account) -> QuerySet[Reservation]:
+    """What online orders and checkouts hold on the account, oldest first."""
+    return Reservation.objects.filter(
+        shop_id=account.shop_id, account=account, status=ReservationStatus.HELD
+    ).order_by("created_at", "id")
 
 
 def open_charges(account: Account) -> QuerySet[Charge]:

@@ -18,8 +18,8 @@ from django.db.models import Sum
 
 from ardoise.ledger import services as ledger
 from ardoise.ledger.checks import check_ledger
-from ardoise.ledger.errors import CreditLimitExceeded
-from ardoise.ledger.models import Account, Charge, Credit, JournalEntry, Posting
+from ardoise.ledger.errors import CreditLimitExceeded, NotEnoughToReserve
+from ardoise.ledger.models import Account, Charge, Credit, JournalEntry, Posting, Reservation
 from tests.factories import key, make_account, make_shop
 from tests.ledger.support import charge, pay, top_up
 
@@ -193,4 +193,46 @@ def test_concurrent_allocations_never_apply_a_credit_twice() -> None:
     assert payment.unapplied_amount == 5_00
     account.refresh_from_db()
     assert (account.balance, account.debt, account.deposit) == (-105_00, 110_00, 5_00)
+    assert_sound(account)
+
+
+def test_concurrent_reserves_admit_exactly_what_the_positive_balance_covers() -> None:
+    account = make_account(make_shop(), credit_limit=0)
+    top_up(account, 50_00)
+
+    results = race(
+        lambda index: ledger.reserve(
+            account=account, amount=7_00, reference=f"order:{index}", floor=0
+        )
+    )
+
+    assert outcomes(results) == Counter({"Reservation": 7, "NotEnoughToReserve": 9}), results
+    account.refresh_from_db()
+    assert (account.balance, account.reserved) == (50_00, 49_00)
+    assert Reservation.objects.filter(account=account, status="held").count() == 7
+    assert_sound(account)
+
+
+def test_charges_and_reserves_against_one_limit_admit_exactly_the_limit() -> None:
+    """Half the threads charge, half reserve, 10 € each, twice, against a 100 € limit: ten of
+    the 32 fit, whichever they are, and what is charged plus what is held is the limit."""
+    account = make_account(make_shop(), credit_limit=100_00)
+
+    def work(index: int) -> Any:
+        admitted = 0
+        for attempt in range(2):
+            with contextlib.suppress(CreditLimitExceeded, NotEnoughToReserve):
+                if index % 2:
+                    ledger.reserve(account=account, amount=10_00, reference=f"o:{index}:{attempt}")
+                else:
+                    charge(account, 10_00)
+                admitted += 1
+        return admitted
+
+    results = race(work)
+
+    assert sum(results) == 10, results
+    account.refresh_from_db()
+    assert -account.balance + account.reserved == 100_00
+    assert account.reserved == 10_00 * Reservation.objects.filter(account=account).count()
     assert_sound(account)

@@ -9,7 +9,11 @@ admitted call must move the balance by exactly the modelled amount. After every 
 - Balance = Deposit - Debt, Debt = sum of open amounts, Deposit = sum of unapplied amounts;
 - a charge never has more VAT or net credited than it carried;
 - `check_ledger` finds nothing (entries sum to zero, open and unapplied amounts match the
-  allocations, balance_after is the running sum, no limit breached without an override).
+  allocations, balance_after is the running sum, no limit breached without an override,
+  `reserved` is the sum of held reservations, none left held on a posted charge);
+- reservations (reserve within the limit or the positive balance, release, consume then charge
+  as a delivery does) move `reserved` by exactly the modelled amount and never the balance; the
+  charge guard counts them.
 
 Each example runs inside a savepoint that is rolled back at its end, after `manage.py
 ledger_check` has passed, so examples start from an empty ledger.
@@ -44,6 +48,7 @@ from ardoise.ledger.errors import (
     InvalidAllocation,
     InvalidAmount,
     LedgerError,
+    NotEnoughToReserve,
     NotReversible,
     OverrideNotAllowed,
     RefundMustGoToAccount,
@@ -89,6 +94,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.balances: dict[int, int] = {}
         self.calls: list[Call] = []
         self.unsettled: set[int] = set()  # accounts with an unallocation not re-applied yet
+        self.reserved: dict[int, int] = {}
+        self.held: dict[str, tuple[int, int]] = {}  # reference -> (account pk, amount)
+        self.references = 0
 
     def teardown(self) -> None:
         try:
@@ -110,6 +118,7 @@ class LedgerMachine(RuleBasedStateMachine):
             account = make_account(self.shop, credit_limit=limit)
             self.accounts.append(account)
             self.balances[account.pk] = 0
+            self.reserved[account.pk] = 0
 
     def _account(self, index: int) -> Account:
         account = self.accounts[index % len(self.accounts)]
@@ -156,7 +165,7 @@ class LedgerMachine(RuleBasedStateMachine):
         account = self._account(index)
         if beyond_limit is not None and account.credit_limit is not None:
             # Exactly up to the limit (admitted) or one cent beyond it (refused).
-            total = max(account.balance + account.credit_limit + beyond_limit, 1)
+            total = max(account.balance + account.credit_limit - account.reserved + beyond_limit, 1)
         override_by = {"owner": self.owner, "manager": self.manager}.get(override or "")
         vat = 0 if debit_note else total * int(vat_share * 1000) // 1200
 
@@ -186,7 +195,7 @@ class LedgerMachine(RuleBasedStateMachine):
         elif (
             override is None
             and account.credit_limit is not None
-            and account.balance - total < -account.credit_limit
+            and account.balance - total - account.reserved < -account.credit_limit
         ):
             refusal = CreditLimitExceeded
         if refusal is not None:
@@ -420,6 +429,83 @@ class LedgerMachine(RuleBasedStateMachine):
 
         self._admit(run, limit, conflicting=None if limit is None else limit + 1)
 
+    @rule(
+        index=st.integers(0, 2),
+        amount=AMOUNTS,
+        floor=st.sampled_from(["limit", "limit", 0, None]),
+        exact=st.booleans(),
+    )
+    def reserve(self, index: int, amount: int, floor: Any, exact: bool) -> None:
+        account = self._account(index)
+        if exact and account.credit_limit is not None:
+            # Exactly what the limit leaves (admitted), or one cent more (refused).
+            amount = max(account.balance + account.credit_limit - account.reserved, 1)
+        self.references += 1
+        reference = f"order:r{self.references}"
+        if floor == "limit":
+            refused = (
+                account.credit_limit is not None
+                and account.balance - account.reserved - amount < -account.credit_limit
+            )
+        elif floor == 0:
+            refused = account.balance - account.reserved - amount < 0
+        else:
+            refused = False
+        if refused:
+            with nothing_written(), pytest.raises(NotEnoughToReserve):
+                ledger.reserve(account=account, amount=amount, reference=reference, floor=floor)
+            return
+        held = ledger.reserve(account=account, amount=amount, reference=reference, floor=floor)
+        assert (held.amount, held.account_id) == (amount, account.pk)
+        self.reserved[account.pk] += amount
+        self.held[reference] = (account.pk, amount)
+
+    @rule(data=st.data(), deliver=st.booleans())
+    def release_or_deliver(self, data: st.DataObject, deliver: bool) -> None:
+        """Release a hold, or deliver it as `invoicing.deliver_order` does: consume the hold and
+        post its charge (earmarked with the reference) in one transaction."""
+        if not self.held:
+            return
+        reference = data.draw(st.sampled_from(sorted(self.held)))
+        account_pk, amount = self.held[reference]
+        account = Account.objects.get(pk=account_pk)
+        if not deliver:
+            released = ledger.release(account=account, reference=reference)
+            assert released is not None
+            assert released.amount == amount
+            with nothing_written():
+                assert ledger.release(account=account, reference=reference) is None
+            del self.held[reference]
+            self.reserved[account_pk] -= amount
+            return
+        # The hold becomes the charge: the guard finds what it held (unless the limit was
+        # lowered since, when the whole delivery is refused).
+        refused = (
+            account.credit_limit is not None
+            and account.balance - account.reserved < -account.credit_limit
+        )
+
+        def deliver_it() -> None:
+            with transaction.atomic():
+                ledger.consume(account=account, reference=reference)
+                ledger.post_charge(
+                    account=account,
+                    total=amount,
+                    earmark=reference,
+                    idempotency_key=key(),
+                    actor=None,
+                )
+
+        if refused:
+            with nothing_written(), pytest.raises(CreditLimitExceeded):
+                deliver_it()
+            return
+        deliver_it()
+        del self.held[reference]
+        self.reserved[account_pk] -= amount
+        self.balances[account_pk] -= amount
+        self.unsettled.discard(account_pk)
+
     @rule(data=st.data())
     def retry_a_request(self, data: st.DataObject) -> None:
         """A retried request (double click, network retry) gives the first result, nothing new."""
@@ -453,6 +539,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 "pk", "balance", "debt", "deposit"
             )
         }
+        reserved = dict(Account.objects.filter(shop=self.shop).values_list("pk", "reserved"))
+        assert reserved == self.reserved
         posted = dict(
             Posting.objects.filter(account__shop=self.shop)
             .values("account_id")

@@ -11,10 +11,18 @@ import re
 import pytest
 from django.db import models
 
-from ardoise.ledger.models import Account, Charge, Credit, IdempotencyRecord, Posting
+from ardoise.ledger.models import (
+    Account,
+    Charge,
+    Credit,
+    IdempotencyRecord,
+    Posting,
+    Reservation,
+)
 from ardoise.ledger.services import posting
 
 MOVE = ("balance", "debt", "deposit", "version", "id", "credit_limit")
+RESERVE = ("reserved", "id", "balance", "credit_limit")
 PINNED: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
     "CLAIM": (
         IdempotencyRecord,
@@ -22,7 +30,14 @@ PINNED: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
     ),
     "SETTLE": (IdempotencyRecord, ("result_id", "id")),
     "MOVE": (Account, MOVE),
-    "MOVE_GUARDED": (Account, MOVE),
+    "MOVE_GUARDED": (Account, (*MOVE, "reserved")),
+    "RESERVE": (Account, RESERVE),
+    "RESERVE_WITHIN_LIMIT": (Account, RESERVE),
+    "RESERVE_WITHIN_FLOOR": (Account, RESERVE),
+    "CLOSE_RESERVATION": (
+        Reservation,
+        ("status", "closed_at", "shop_id", "account_id", "reference", "id", "amount"),
+    ),
     "INSERT_POSTINGS": (
         Posting,
         (
@@ -90,3 +105,17 @@ def test_the_balance_move_returns_what_moved_holds() -> None:
     ]
     assert posting.MOVE.sql.endswith(returned)
     assert posting.MOVE_GUARDED.sql.endswith(returned)
+
+
+def test_the_charge_guard_counts_reservations() -> None:
+    assert "balance + %s - reserved >= -credit_limit" in posting.MOVE_GUARDED.sql
+
+
+def test_the_reserve_is_one_guarded_update_returning_the_new_figures() -> None:
+    returned = "RETURNING balance, credit_limit, reserved"
+
+    for statement in (posting.RESERVE, posting.RESERVE_WITHIN_LIMIT, posting.RESERVE_WITHIN_FLOOR):
+        assert statement.sql.startswith("UPDATE ledger_account SET reserved = reserved + %s")
+        assert statement.sql.endswith(returned)
+    assert "balance - reserved - %s >= -credit_limit" in posting.RESERVE_WITHIN_LIMIT.sql
+    assert "balance - reserved - %s >= -%s" in posting.RESERVE_WITHIN_FLOOR.sql

@@ -37,11 +37,13 @@ from ardoise.ledger.services.credits import (
     record_payment,
     record_top_up,
 )
+from ardoise.ledger.services.reservations import consume, release, reserve
 from ardoise.ledger.services.reversal import reverse_entry
 
 __all__ = [
     "allocate",
     "change_credit_limit",
+    "consume",
     "create_customer_with_account",
     "issue_credit_note",
     "open_account",
@@ -50,6 +52,8 @@ __all__ = [
     "post_debit_adjustment",
     "record_payment",
     "record_top_up",
+    "release",
+    "reserve",
     "reverse_entry",
     "unallocate",
 ]

@@ -117,10 +117,12 @@ def post_charge(
 def _beyond_limit(account_id: int, total: int) -> CreditLimitExceeded:
     """The refusal with its figures, read after the guard refused: they word the message and
     decide nothing (a concurrent change may move them; the guard alone admits or refuses)."""
-    balance, limit, currency = Account.objects.values_list(
-        "balance", "credit_limit", "currency"
+    balance, limit, currency, reserved = Account.objects.values_list(
+        "balance", "credit_limit", "currency", "reserved"
     ).get(pk=account_id)
-    return CreditLimitExceeded(amount=total, balance=balance, credit_limit=limit, currency=currency)
+    return CreditLimitExceeded(
+        amount=total, balance=balance, credit_limit=limit, currency=currency, reserved=reserved
+    )
 
 
 def post_debit_adjustment(

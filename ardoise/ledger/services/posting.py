@@ -35,6 +35,7 @@ from ardoise.ledger.models import (
     IdempotencyRecord,
     JournalEntry,
     Posting,
+    Reservation,
 )
 from ardoise.shops.models import User
 
@@ -89,11 +90,38 @@ SETTLE = _written(
     IdempotencyRecord, ("result_id", "id"), "UPDATE {table} SET result_id = %s WHERE id = %s"
 )
 MOVE = _written(Account, _MOVE_COLUMNS, _MOVE + _MOVED)
-# DESIGN.md rule 5: the row changes only if the new balance stays at or above -credit_limit.
+# DESIGN.md rule 5: the row changes only if the new balance, less what reservations hold,
+# stays at or above -credit_limit.
 MOVE_GUARDED = _written(
     Account,
-    _MOVE_COLUMNS,
-    _MOVE + " AND (credit_limit IS NULL OR balance + %s >= -credit_limit)" + _MOVED,
+    (*_MOVE_COLUMNS, "reserved"),
+    _MOVE + " AND (credit_limit IS NULL OR balance + %s - reserved >= -credit_limit)" + _MOVED,
+)
+# Reservations (`reservations.py`): `reserved` moves, the balance does not. The guarded forms
+# are DESIGN.md rule 5's one statement: within the limit in force (read by the statement itself,
+# so a limit changed meanwhile is the one applied), or within an explicit floor (0: only the
+# positive balance may be used).
+_RESERVE = "UPDATE {table} SET reserved = reserved + %s WHERE id = %s"
+_RESERVED = " RETURNING balance, credit_limit, reserved"
+_RESERVE_COLUMNS = ("reserved", "id", "balance", "credit_limit")
+RESERVE = _written(Account, _RESERVE_COLUMNS, _RESERVE + _RESERVED)
+RESERVE_WITHIN_LIMIT = _written(
+    Account,
+    _RESERVE_COLUMNS,
+    _RESERVE
+    + " AND (credit_limit IS NULL OR balance - reserved - %s >= -credit_limit)"
+    + _RESERVED,
+)
+RESERVE_WITHIN_FLOOR = _written(
+    Account, _RESERVE_COLUMNS, _RESERVE + " AND balance - reserved - %s >= -%s" + _RESERVED
+)
+# Closing a held reservation claims it: one conditional UPDATE, so two closings of one
+# reservation close it once (the second finds no held row).
+CLOSE_RESERVATION = _written(
+    Reservation,
+    ("status", "closed_at", "shop_id", "account_id", "reference", "id", "amount"),
+    "UPDATE {table} SET status = %s, closed_at = %s WHERE shop_id = %s AND account_id = %s "
+    "AND reference = %s AND status = %s RETURNING id, amount",
 )
 # Followed by one "(%s, ...)" per posting: every posting of an entry in one INSERT, rather than
 # `bulk_create`, whose compilation was a quarter of the CPU of a posting.
@@ -146,6 +174,10 @@ WRITTEN = {
     "SETTLE": SETTLE,
     "MOVE": MOVE,
     "MOVE_GUARDED": MOVE_GUARDED,
+    "RESERVE": RESERVE,
+    "RESERVE_WITHIN_LIMIT": RESERVE_WITHIN_LIMIT,
+    "RESERVE_WITHIN_FLOOR": RESERVE_WITHIN_FLOOR,
+    "CLOSE_RESERVATION": CLOSE_RESERVATION,
     "INSERT_POSTINGS": INSERT_POSTINGS,
     "SHIFT_OVERVIEW": SHIFT_OVERVIEW,
     "UPDATE_CHARGE_OPEN": UPDATE_CHARGE_OPEN,
