@@ -685,7 +685,7 @@ def test_every_object_url_answers_404_for_another_shops_id() -> None:
             answers[f"{key_} {probe.method}"] = _send(client, key_, probe, theirs).status_code
 
     assert answers == {name: 404 for name in answers}
-    assert len(answers) == 45
+    assert len(answers) == 46
     assert database_snapshot().changes_since(before) == {}
     theirs.account.refresh_from_db()
     theirs.target.refresh_from_db()
@@ -693,6 +693,8 @@ def test_every_object_url_answers_404_for_another_shops_id() -> None:
     assert (theirs.account.balance, theirs.account.credit_limit) == (-45_00, 100_00)
     assert (theirs.target.is_active, theirs.target.role.kind) == (True, RoleKind.ASSOCIATE)
     assert theirs.role.permissions == ["customers.view"]
+    theirs.api_key.refresh_from_db()
+    assert theirs.api_key.revoked_at is None
 
 
 def test_an_unknown_movement_kind_is_404() -> None:

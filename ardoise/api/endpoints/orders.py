@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ardoise.api import present
 from ardoise.api.access import account_for, allowed, order_for, statement_for
@@ -139,7 +139,7 @@ def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn) -> Http
     summary="Generate a statement of the account now (or the last one, if nothing changed)",
     operation_id="create_statement",
 )
-def create_statement(request: HttpRequest, customer_id: int) -> tuple[int, dict[str, Any]]:
+def create_statement(request: HttpRequest, customer_id: int) -> Status:
     """`issue_statement` is a use case of its own (durable), so the API's idempotency record
     cannot share its transaction; its own key (derived from `Idempotency-Key`) makes a retry
     return the first statement. A statement moves no money."""
@@ -149,7 +149,7 @@ def create_statement(request: HttpRequest, customer_id: int) -> tuple[int, dict[
     statement = issue_statement(
         account=account, actor=None, idempotency_key=ledger_key(caller, f"statement:{key}")
     )
-    return 201, present.statement(statement)
+    return Status(201, present.statement(statement))
 
 
 @router.get(
