@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ardoise.payments",
     "ardoise.statements",
     "ardoise.exports",
+    "ardoise.api",
     "ardoise.staff",
     "ardoise.portal",
 ]
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ardoise.api.middleware.ApiAuditMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -169,6 +171,10 @@ TASKS = {
 }
 
 HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10)
+# The JSON API's rate limit per key: a token bucket of API_RATE_BURST calls, refilled at
+# API_RATE_PER_MINUTE (ardoise/api/auth.py); past it, 429 with Retry-After.
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 600)
+API_RATE_BURST = env_int("API_RATE_BURST", 120)
 # The test payment provider approves any payment without money moving: never on by default in
 # production, where a customer could otherwise mark their own statement paid.
 PAYMENTS_TEST_PROVIDER = env_bool("ARDOISE_TEST_PAYMENTS", default=DEBUG or TESTING)

@@ -1,6 +1,6 @@
 """The permission matrix: every back-office URL × every built-in role and a custom role.
 
-The URLs come from Django's resolver (every pattern under the `staff:` and `exports:`
+The URLs come from Django's resolver (every pattern under the `staff:`, `exports:` and `api_keys:`
 namespaces), and `ROUTES` must name each of them: a new URL that the matrix does not cover fails
 `test_the_matrix_covers_every_back_office_url`. For each URL, `ROUTES` says how to build its
 arguments, which methods it serves with which data, the permissions each needs, and the status a
@@ -20,6 +20,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from ardoise.api.keys import create_api_key
+from ardoise.api.models import ApiKey
 from ardoise.invoicing import services as invoicing
 from ardoise.invoicing.models import Invoice, Order, Product
 from ardoise.ledger import services as ledger
@@ -37,7 +39,7 @@ from tests.support import database_snapshot, nothing_written
 
 pytestmark = pytest.mark.django_db
 
-BACK_OFFICE_NAMESPACES = ("staff", "exports")
+BACK_OFFICE_NAMESPACES = ("staff", "exports", "api_keys")
 
 # Pages for visitors who are not signed in (sign-in, password reset, language): no role applies.
 PUBLIC = {
@@ -77,6 +79,7 @@ class World:
     settlement_id: int
     statement: Statement
     run: StatementRun
+    api_key: ApiKey
 
 
 def build_world() -> World:
@@ -115,6 +118,11 @@ def build_world() -> World:
         settlement_id=settlement.pk,
         statement=statement,
         run=run,
+        api_key=create_api_key(
+            membership=Membership.objects.get(shop=shop, user=owner_of(shop)),
+            name="Till",
+            scopes=["customers.view"],
+        ).key,
     )
 
 
@@ -442,6 +450,16 @@ ROUTES: dict[str, Route] = {
             data=lambda world: {"portal_enabled": "on", "top_up_minimum": "15"},
         ),
     ),
+    # Settings → API: the shop's keys (a new key's page shows its secret: 200, not a redirect).
+    "api_keys:key_list": _no_ids(
+        _get(P.SETTINGS_MANAGE),
+        _post(
+            P.SETTINGS_MANAGE,
+            ok=200,
+            data=lambda world: {"name": "Web shop", "scopes": ["customers.view"]},
+        ),
+    ),
+    "api_keys:key_revoke": _ids(lambda world: [world.api_key.pk], _post(P.SETTINGS_MANAGE)),
     "staff:audit_log": _no_ids(
         _get(P.SETTINGS_MANAGE),
         _get(P.SETTINGS_MANAGE, query="?q=martin&kind=override&staff=none&page=2"),
@@ -677,7 +695,7 @@ def test_every_object_url_answers_404_for_another_shops_id() -> None:
             answers[f"{key_} {probe.method}"] = _send(client, key_, probe, theirs).status_code
 
     assert answers == {name: 404 for name in answers}
-    assert len(answers) == 47
+    assert len(answers) == 48
     assert database_snapshot().changes_since(before) == {}
     theirs.account.refresh_from_db()
     theirs.target.refresh_from_db()
@@ -685,6 +703,8 @@ def test_every_object_url_answers_404_for_another_shops_id() -> None:
     assert (theirs.account.balance, theirs.account.credit_limit) == (-45_00, 100_00)
     assert (theirs.target.is_active, theirs.target.role.kind) == (True, RoleKind.ASSOCIATE)
     assert theirs.role.permissions == ["customers.view"]
+    theirs.api_key.refresh_from_db()
+    assert theirs.api_key.revoked_at is None
 
 
 def test_an_unknown_movement_kind_is_404() -> None:

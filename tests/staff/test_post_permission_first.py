@@ -1,7 +1,7 @@
 """A forged request writes nothing: every POST route checks the permission before any write.
 
-The routes come from Django's URL resolver (the `staff` and `exports` namespaces), so a new
-route is walked too. Each route is posted valid data (a control run with the permission proves
+The routes come from Django's URL resolver (the `staff`, `exports` and `api_keys` namespaces), so
+a new route is walked too. Each route is posted valid data (a control run with the permission proves
 the same request would have written) by a member whose role holds every permission but the one
 the route needs; the answer is 403 and the database is as it was (`tests.support`: every row of
 every table, the task queue and the outbox). A route missing from the table is still posted, by
@@ -18,6 +18,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ardoise.api.keys import create_api_key
+from ardoise.api.models import ApiKey
 from ardoise.invoicing import services as invoicing
 from ardoise.invoicing.models import Invoice, Order, Product
 from ardoise.ledger.models import Account
@@ -71,6 +73,7 @@ class World:
     run: StatementRun
     role: Role
     target: Membership
+    api_key: ApiKey
 
 
 def build_world() -> World:
@@ -103,6 +106,11 @@ def build_world() -> World:
         run=run,
         role=Role.objects.create(shop=shop, name="Till", permissions=["customers.view"]),
         target=Membership.objects.get(user=make_member(shop, RoleKind.ASSOCIATE)),
+        api_key=create_api_key(
+            membership=Membership.objects.get(shop=shop, user=owner),
+            name="Till",
+            scopes=["customers.view"],
+        ).key,
     )
 
 
@@ -588,6 +596,17 @@ FORGED = [
         writes=False,
         refusal=405,
     ),
+    forged(
+        "api_keys:key_list",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("api_keys:key_list"),
+        data=lambda w: {"name": "Web shop", "scopes": ["customers.view"]},
+    ),
+    forged(
+        "api_keys:key_revoke",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("api_keys:key_revoke", args=[w.api_key.pk]),
+    ),
 ]
 
 
@@ -604,7 +623,7 @@ def back_office_routes() -> dict[str, URLPattern]:
     return {
         name: pattern
         for name, pattern in routes.items()
-        if name.split(":")[0] in {"staff", "exports"} and name not in PUBLIC
+        if name.split(":")[0] in {"staff", "exports", "api_keys"} and name not in PUBLIC
     }
 
 

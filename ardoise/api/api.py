@@ -1,0 +1,114 @@
+"""The JSON API, version 1: `/api/v1/`, its OpenAPI 3.1 schema at `/api/v1/openapi.json`.
+
+Every operation needs an API key (`Authorization: Bearer <key>`, `ardoise.api.auth`) and the
+scope of the permission it uses; every error is the one body of `ardoise.api.errors`. The
+documentation page (`/api/v1/docs`) is rendered here from the schema, with no script and no
+asset from another site, so it works offline and under the site's Content-Security-Policy.
+"""
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from ardoise.api.auth import ApiKeyAuth
+from ardoise.api.endpoints import customers, money, orders
+from ardoise.api.errors import ApiError, body, refusal_body, refusal_status
+from ardoise.core.errors import Refusal
+from ardoise.statements.errors import StatementError
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """Customer accounts over HTTP, for tills, web shops and accountants.
+
+* Authentication: `Authorization: Bearer <key>`; keys are created in Settings → API, each with
+  its scopes (the permissions of a staff role).
+* Amounts are strings of decimals in the currency's unit (`"12.50"`), always with the currency
+  code; a JSON number is refused.
+* Every write needs an `Idempotency-Key` header: the same key and body give the first response
+  again (`Idempotent-Replayed: true`); the same key with another body is 409.
+* Lists are paginated by cursor: pass the page's `next_cursor` as `cursor`.
+* Rate limit per key: past it, 429 with `Retry-After` (seconds).
+* Errors: `{"error": {"code", "message", "field"}}`; the message is in the language of
+  `Accept-Language` (French or English).
+"""
+
+api = NinjaAPI(
+    title="Ardoise",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=ApiKeyAuth(),
+    docs_url=None,
+    openapi_url="/openapi.json",
+)
+api.add_router("", customers.router)
+api.add_router("", money.router)
+api.add_router("", orders.router)
+
+
+def _json(request: HttpRequest, status: int, payload: dict[str, Any]) -> HttpResponse:
+    return api.create_response(request, payload, status=status)
+
+
+@api.exception_handler(ApiError)
+def api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
+    response = _json(request, error.status, body(error.code, error.text(), error.field))
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@api.exception_handler(Refusal)
+def refusal(request: HttpRequest, error: Refusal) -> HttpResponse:
+    return _json(request, refusal_status(error), refusal_body(error))
+
+
+@api.exception_handler(StatementError)
+def statement_error(request: HttpRequest, error: StatementError) -> HttpResponse:
+    return _json(request, 422, refusal_body(error))
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return api_error(request, ApiError(404, "not_found"))
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    return api_error(request, ApiError(401, "api_key_required"))
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    if error.status_code == 400:
+        return api_error(request, ApiError(400, "malformed_body"))
+    return api_error(request, ApiError(error.status_code, "invalid_value", message=str(error)))
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    return api_error(request, _validation_error(error.errors))
+
+
+AMOUNT_FIELDS = frozenset({"amount", "vat_amount", "credit_limit", "to_account"})
+
+
+def _validation_error(errors: list[dict[str, Any]]) -> ApiError:
+    """The first problem of the request, named by its field (`lines.0.quantity`)."""
+    first = errors[0] if errors else {}
+    location = [str(part) for part in first.get("loc", ())]
+    # ("body", "payload", "amount") or ("query", "limit"): the field's path after its source.
+    source, *rest = location or ["body"]
+    if source == "body" and rest[:1] == ["payload"]:
+        rest = rest[1:]
+    field = ".".join(rest) or None
+    kind = str(first.get("type", ""))
+    if kind == "missing":
+        return ApiError(400, "field_required", field=field)
+    if rest and rest[-1] in AMOUNT_FIELDS and kind in {"string_type", "string_pattern_mismatch"}:
+        code = "amount_not_string" if kind == "string_type" else "invalid_amount"
+        return ApiError(400, code, field=field)
+    return ApiError(400, "invalid_value", field=field)
