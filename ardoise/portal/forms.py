@@ -9,7 +9,7 @@ class SignInForm(forms.Form):
     email = forms.EmailField(
         label=_("Your email address"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
