@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from ardoise.api.auth import Caller, require_scope
 from ardoise.api.errors import ApiError
+from ardoise.api.idempotency import request_key
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Order
 from ardoise.ledger.models import Account, Charge, Credit
@@ -25,6 +26,13 @@ def _one(rows: QuerySet[T], pk: int) -> T:
 
 def allowed(request: HttpRequest, permission: Permission) -> Caller:
     return require_scope(request, permission)
+
+
+def allowed_to_write(request: HttpRequest, permission: Permission) -> Caller:
+    """The scope (403), then the Idempotency-Key (400), before any lookup (404) or rule (422)."""
+    caller = require_scope(request, permission)
+    request_key(request)
+    return caller
 
 
 def customer_for(caller: Caller, customer_id: int) -> Customer:

@@ -125,3 +125,17 @@ def refusal_body(refusal: Exception) -> dict[str, Any]:
 ERRORS: dict[int, type[ErrorBody]] = {
     status: ErrorBody for status in (400, 401, 403, 404, 409, 422, 429)
 }
+
+
+# Every write documents its Idempotency-Key header (read by `ardoise.api.idempotency`).
+WRITE: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": True,
+            "description": "1 to 64 printable ASCII characters, new for each new request.",
+            "schema": {"type": "string", "pattern": "^[!-~]{1,64}$"},
+        }
+    ]
+}

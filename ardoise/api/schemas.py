@@ -5,8 +5,14 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
 
 from ardoise.api.money import AMOUNT_EXAMPLE, AMOUNT_PATTERN
+
+# An id: a positive 64-bit integer (a larger one cannot name a row, on either database).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+BodyId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 Amount = Annotated[
     str,
@@ -38,7 +44,7 @@ class CustomerIn(Schema):
     credit_limit: Amount | None = Field(
         None, description="The most the customer may owe; omitted: the shop's default."
     )
-    no_limit: bool = Field(False, description="True: no credit limit at all.")
+    no_limit: StrictBool = Field(False, description="True: no credit limit at all.")
 
 
 class AccountOut(Schema):
@@ -99,7 +105,7 @@ class ActivityOut(Schema):
 
 
 class ChargeIn(Schema):
-    customer_id: int
+    customer_id: BodyId
     amount: Amount = Field(description="The total, VAT included.")
     vat_amount: Amount = "0"
     currency: Currency
@@ -127,7 +133,7 @@ class ChargePage(Page):
 
 
 class PaymentIn(Schema):
-    customer_id: int
+    customer_id: BodyId
     amount: Amount
     currency: Currency
     mode: Annotated[str, Field(min_length=1, max_length=40, examples=["cash"])]
@@ -168,8 +174,8 @@ class CreditNoteIn(Schema):
 
 
 class ReversalIn(Schema):
-    charge_id: int | None = None
-    credit_id: int | None = None
+    charge_id: BodyId | None = None
+    credit_id: BodyId | None = None
     reason: Reason
 
 
@@ -191,11 +197,11 @@ class OrderLineIn(Schema):
     unit_price: Annotated[str, Field(pattern=r"^[0-9]{1,10}(\.[0-9]{1,4})?$", examples=["4.20"])]
     vat_rate: Annotated[str, Field(pattern=r"^[0-9]{1,2}(\.[0-9]{1,2})?$", examples=["5.5"])]
     unit: Annotated[str, Field(max_length=10)] = "piece"
-    product_id: int | None = None
+    product_id: BodyId | None = None
 
 
 class OrderIn(Schema):
-    customer_id: int
+    customer_id: BodyId
     currency: Currency
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=200)]
     note: Text = ""

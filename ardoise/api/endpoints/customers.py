@@ -10,8 +10,8 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from ardoise.api import present
-from ardoise.api.access import account_for, allowed, customer_for
-from ardoise.api.errors import ERRORS, ApiError
+from ardoise.api.access import account_for, allowed, allowed_to_write, customer_for
+from ardoise.api.errors import ERRORS, WRITE, ApiError
 from ardoise.api.idempotency import run_once
 from ardoise.api.money import amount_text, check_currency, read_amount
 from ardoise.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, make_cursor, page_by_id, read_cursor
@@ -22,6 +22,7 @@ from ardoise.api.schemas import (
     CustomerIn,
     CustomerOut,
     CustomerPage,
+    Id,
     MovementOut,
     dump,
 )
@@ -44,9 +45,10 @@ Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     response={201: CustomerOut, **ERRORS},
     summary="Create a customer and their account",
     operation_id="create_customer",
+    openapi_extra=WRITE,
 )
 def create(request: HttpRequest, payload: CustomerIn) -> HttpResponse:
-    caller = allowed(request, Permission.CUSTOMERS_EDIT)
+    caller = allowed_to_write(request, Permission.CUSTOMERS_EDIT)
     shop = Shop.objects.get(pk=caller.shop_id)
     limit: Any = UNSET
     if payload.no_limit:
@@ -92,7 +94,7 @@ def search(
     summary="Read a customer",
     operation_id="read_customer",
 )
-def read(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+def read(request: HttpRequest, customer_id: Id) -> dict[str, Any]:
     caller = allowed(request, Permission.CUSTOMERS_VIEW)
     return present.customer(customer_for(caller, customer_id))
 
@@ -103,7 +105,7 @@ def read(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     summary="The account: balance, Debt, Deposit, credit limit, what may still be charged",
     operation_id="read_account",
 )
-def account(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+def account(request: HttpRequest, customer_id: Id) -> dict[str, Any]:
     caller = allowed(request, Permission.CUSTOMERS_VIEW)
     return present.account(account_for(caller, customer_id))
 
@@ -113,9 +115,10 @@ def account(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     response={200: AccountOut, **ERRORS},
     summary='Change the credit limit (null: no limit; "0.00": no credit)',
     operation_id="change_credit_limit",
+    openapi_extra=WRITE,
 )
-def credit_limit(request: HttpRequest, customer_id: int, payload: CreditLimitIn) -> HttpResponse:
-    caller = allowed(request, Permission.CUSTOMERS_CREDIT_LIMIT)
+def credit_limit(request: HttpRequest, customer_id: Id, payload: CreditLimitIn) -> HttpResponse:
+    caller = allowed_to_write(request, Permission.CUSTOMERS_CREDIT_LIMIT)
     found = account_for(caller, customer_id)
     check_currency(payload.currency, found.currency)
     limit = (
@@ -145,7 +148,7 @@ def credit_limit(request: HttpRequest, customer_id: int, payload: CreditLimitIn)
 )
 def activity(
     request: HttpRequest,
-    customer_id: int,
+    customer_id: Id,
     start: dt.date,
     end: dt.date,
     cursor: str | None = Query(None, max_length=500),

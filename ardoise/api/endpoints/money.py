@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from ardoise.api import present
-from ardoise.api.access import account_for, allowed, charge_for, credit_for
+from ardoise.api.access import account_for, allowed, allowed_to_write, charge_for, credit_for
 from ardoise.api.auth import Caller, require_scope
-from ardoise.api.errors import ERRORS, ApiError
+from ardoise.api.errors import ERRORS, WRITE, ApiError
 from ardoise.api.idempotency import run_once
 from ardoise.api.money import amount_text, check_currency, read_amount
 from ardoise.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
@@ -25,6 +25,7 @@ from ardoise.api.schemas import (
     CreditNoteIn,
     CreditOut,
     CreditPage,
+    Id,
     PaymentIn,
     ReversalIn,
     ReversalOut,
@@ -46,9 +47,10 @@ ACCOUNT_MODE = "account"
     response={201: ChargeOut, **ERRORS},
     summary="Charge a sale to the customer's account (within the credit limit)",
     operation_id="create_charge",
+    openapi_extra=WRITE,
 )
 def create_charge(request: HttpRequest, payload: ChargeIn) -> HttpResponse:
-    caller = allowed(request, Permission.SALES_CREATE)
+    caller = allowed_to_write(request, Permission.SALES_CREATE)
     account = account_for(caller, payload.customer_id, field="customer_id")
     check_currency(payload.currency, account.currency)
     total = read_amount(payload.amount, currency=account.currency)
@@ -79,7 +81,7 @@ def create_charge(request: HttpRequest, payload: ChargeIn) -> HttpResponse:
 )
 def list_charges(
     request: HttpRequest,
-    customer_id: int | None = None,
+    customer_id: Id | None = None,
     cursor: str | None = Query(None, max_length=500),
     limit: int = Limit,
 ) -> dict[str, Any]:
@@ -98,14 +100,14 @@ def list_charges(
     summary="Read a charge",
     operation_id="read_charge",
 )
-def read_charge(request: HttpRequest, charge_id: int) -> dict[str, Any]:
+def read_charge(request: HttpRequest, charge_id: Id) -> dict[str, Any]:
     caller = allowed(request, Permission.SALES_VIEW)
     charge = charge_for(caller, charge_id)
     return present.charge(charge, charge.account.currency, charge.account.customer_id)
 
 
 def _receive(request: HttpRequest, payload: PaymentIn, *, top_up: bool) -> HttpResponse:
-    caller = allowed(request, Permission.PAYMENTS_RECORD)
+    caller = allowed_to_write(request, Permission.PAYMENTS_RECORD)
     account = account_for(caller, payload.customer_id, field="customer_id")
     check_currency(payload.currency, account.currency)
     amount = read_amount(payload.amount, currency=account.currency)
@@ -132,6 +134,7 @@ def _receive(request: HttpRequest, payload: PaymentIn, *, top_up: bool) -> HttpR
     response={201: CreditOut, **ERRORS},
     summary="Record a payment by a mode the shop accepts (settles open charges)",
     operation_id="create_payment",
+    openapi_extra=WRITE,
 )
 def create_payment(request: HttpRequest, payload: PaymentIn) -> HttpResponse:
     return _receive(request, payload, top_up=False)
@@ -142,6 +145,7 @@ def create_payment(request: HttpRequest, payload: PaymentIn) -> HttpResponse:
     response={201: CreditOut, **ERRORS},
     summary="Record a top-up (a prepayment onto the account)",
     operation_id="create_top_up",
+    openapi_extra=WRITE,
 )
 def create_top_up(request: HttpRequest, payload: PaymentIn) -> HttpResponse:
     return _receive(request, payload, top_up=True)
@@ -155,7 +159,7 @@ def create_top_up(request: HttpRequest, payload: PaymentIn) -> HttpResponse:
 )
 def list_credits(
     request: HttpRequest,
-    customer_id: int | None = None,
+    customer_id: Id | None = None,
     kind: str | None = Query(None, pattern="^(payment|top_up|credit_note|adjustment)$"),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Limit,
@@ -177,7 +181,7 @@ def list_credits(
     summary="Read a payment, top-up, credit note or adjustment",
     operation_id="read_credit",
 )
-def read_credit(request: HttpRequest, credit_id: int) -> dict[str, Any]:
+def read_credit(request: HttpRequest, credit_id: Id) -> dict[str, Any]:
     caller = allowed(request, Permission.SALES_VIEW)
     credit = credit_for(caller, credit_id)
     return present.credit(credit, credit.account.currency, credit.account.customer_id)
@@ -188,9 +192,10 @@ def read_credit(request: HttpRequest, credit_id: int) -> dict[str, Any]:
     response={201: CreditOut, **ERRORS},
     summary="Refund part or all of a charge: to the account, or paid out by a mode",
     operation_id="create_credit_note",
+    openapi_extra=WRITE,
 )
-def create_credit_note(request: HttpRequest, charge_id: int, payload: CreditNoteIn) -> HttpResponse:
-    caller = allowed(request, Permission.SALES_REFUND_TO_ACCOUNT)
+def create_credit_note(request: HttpRequest, charge_id: Id, payload: CreditNoteIn) -> HttpResponse:
+    caller = allowed_to_write(request, Permission.SALES_REFUND_TO_ACCOUNT)
     if payload.refund_mode != ACCOUNT_MODE:
         require_scope(request, Permission.SALES_REFUND)
     charge = charge_for(caller, charge_id)
@@ -223,9 +228,10 @@ def create_credit_note(request: HttpRequest, charge_id: int, payload: CreditNote
     response={201: ReversalOut, **ERRORS},
     summary="Reverse a charge or a credit entered by mistake (a mirror entry, with a reason)",
     operation_id="create_reversal",
+    openapi_extra=WRITE,
 )
 def create_reversal(request: HttpRequest, payload: ReversalIn) -> HttpResponse:
-    caller = allowed(request, Permission.ACCOUNTS_REVERSE)
+    caller = allowed_to_write(request, Permission.ACCOUNTS_REVERSE)
     if (payload.charge_id is None) == (payload.credit_id is None):
         raise ApiError(400, "invalid_value", field="charge_id")
     charge = None if payload.charge_id is None else charge_for(caller, payload.charge_id)

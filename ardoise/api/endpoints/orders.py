@@ -8,13 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from ardoise.api import present
-from ardoise.api.access import account_for, allowed, order_for, statement_for
-from ardoise.api.errors import ERRORS, ApiError
+from ardoise.api.access import account_for, allowed, allowed_to_write, order_for, statement_for
+from ardoise.api.errors import ERRORS, WRITE, ApiError
 from ardoise.api.idempotency import ledger_key, request_key, run_once
 from ardoise.api.money import check_currency
 from ardoise.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
 from ardoise.api.schemas import (
     CancelIn,
+    Id,
     OrderIn,
     OrderOut,
     OrderPage,
@@ -39,9 +40,10 @@ Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     response={201: OrderOut, **ERRORS},
     summary="Create an order (not in the account until it is delivered)",
     operation_id="create_order",
+    openapi_extra=WRITE,
 )
 def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
-    caller = allowed(request, Permission.SALES_CREATE)
+    caller = allowed_to_write(request, Permission.SALES_CREATE)
     account = account_for(caller, payload.customer_id, field="customer_id")
     check_currency(payload.currency, account.currency)
     for line in payload.lines:
@@ -76,7 +78,7 @@ def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
 )
 def list_orders(
     request: HttpRequest,
-    customer_id: int | None = None,
+    customer_id: Id | None = None,
     cursor: str | None = Query(None, max_length=500),
     limit: int = Limit,
 ) -> dict[str, Any]:
@@ -94,7 +96,7 @@ def list_orders(
     summary="Read an order",
     operation_id="read_order",
 )
-def read_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+def read_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
     caller = allowed(request, Permission.SALES_VIEW)
     return present.order(order_for(caller, order_id))
 
@@ -104,9 +106,10 @@ def read_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
     response={200: OrderOut, **ERRORS},
     summary="Deliver an order: issue its invoice and charge it to the account (credit limit)",
     operation_id="deliver_order",
+    openapi_extra=WRITE,
 )
-def deliver_order(request: HttpRequest, order_id: int) -> HttpResponse:
-    caller = allowed(request, Permission.SALES_DELIVER)
+def deliver_order(request: HttpRequest, order_id: Id) -> HttpResponse:
+    caller = allowed_to_write(request, Permission.SALES_DELIVER)
     order = order_for(caller, order_id)
 
     def work(key: str) -> tuple[int, dict[str, Any], Any]:
@@ -121,9 +124,10 @@ def deliver_order(request: HttpRequest, order_id: int) -> HttpResponse:
     response={200: OrderOut, **ERRORS},
     summary="Cancel an order that is not delivered",
     operation_id="cancel_order",
+    openapi_extra=WRITE,
 )
-def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn) -> HttpResponse:
-    caller = allowed(request, Permission.SALES_DELIVER)
+def cancel_order(request: HttpRequest, order_id: Id, payload: CancelIn) -> HttpResponse:
+    caller = allowed_to_write(request, Permission.SALES_DELIVER)
     order = order_for(caller, order_id)
 
     def work(key: str) -> tuple[int, dict[str, Any], Any]:
@@ -138,12 +142,13 @@ def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn) -> Http
     response={201: StatementOut, **ERRORS},
     summary="Generate a statement of the account now (or the last one, if nothing changed)",
     operation_id="create_statement",
+    openapi_extra=WRITE,
 )
-def create_statement(request: HttpRequest, customer_id: int) -> Status:
+def create_statement(request: HttpRequest, customer_id: Id) -> Status:
     """`issue_statement` is a use case of its own (durable), so the API's idempotency record
     cannot share its transaction; its own key (derived from `Idempotency-Key`) makes a retry
     return the first statement. A statement moves no money."""
-    caller = allowed(request, Permission.STATEMENTS_SEND)
+    caller = allowed_to_write(request, Permission.STATEMENTS_SEND)
     account = account_for(caller, customer_id)
     key = request_key(request)
     statement = issue_statement(
@@ -160,7 +165,7 @@ def create_statement(request: HttpRequest, customer_id: int) -> Status:
 )
 def list_statements(
     request: HttpRequest,
-    customer_id: int | None = None,
+    customer_id: Id | None = None,
     cursor: str | None = Query(None, max_length=500),
     limit: int = Limit,
 ) -> dict[str, Any]:
@@ -178,7 +183,7 @@ def list_statements(
     summary="Read a statement",
     operation_id="read_statement",
 )
-def read_statement(request: HttpRequest, statement_id: int) -> dict[str, Any]:
+def read_statement(request: HttpRequest, statement_id: Id) -> dict[str, Any]:
     caller = allowed(request, Permission.STATEMENTS_SEND)
     return present.statement(statement_for(caller, statement_id))
 
@@ -198,7 +203,7 @@ def read_statement(request: HttpRequest, statement_id: int) -> dict[str, Any]:
         }
     },
 )
-def statement_pdf(request: HttpRequest, statement_id: int) -> HttpResponse:
+def statement_pdf(request: HttpRequest, statement_id: Id) -> HttpResponse:
     caller = allowed(request, Permission.STATEMENTS_SEND)
     statement = statement_for(caller, statement_id)
     response = HttpResponse(render_statement_pdf(statement), content_type="application/pdf")
