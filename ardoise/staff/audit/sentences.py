@@ -166,6 +166,14 @@ PLAIN: dict[str, StrOrPromise] = {
     "payments.deposit.applied": gettext_lazy(
         "Applied %(amount)s of the deposit to chosen charges."
     ),
+    "customers.portal.invited": gettext_lazy("Sent the customer their portal invitation."),
+    "customers.portal.signed_in": gettext_lazy("The customer signed in to the portal."),
+    "customers.portal.signed_out_everywhere": gettext_lazy(
+        "Signed the customer out of the portal everywhere."
+    ),
+    "customers.portal.email_changed": gettext_lazy("The customer changed their email."),
+    "ledger.reservation.held": gettext_lazy("Reserved %(amount)s of the balance."),
+    "shops.portal_settings.changed": gettext_lazy("Changed the customer portal settings."),
     "shops.shop.created": gettext_lazy("Created the shop."),
     "shops.role.created": gettext_lazy("Created the role %(name)s."),
     "shops.role.updated": gettext_lazy("Changed a role's permissions."),
