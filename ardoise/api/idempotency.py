@@ -41,6 +41,8 @@ CLAIM = (
     "ON CONFLICT (shop_id, api_key_id, idempotency_key) DO NOTHING RETURNING id"
 )
 
+STORE = "UPDATE api_request SET status_code = %s, response = %s WHERE id = %s"
+
 Work = Callable[[str], tuple[int, dict[str, Any], Any]]
 
 
@@ -107,7 +109,8 @@ def run_once(request: HttpRequest, caller: Caller, work: Work) -> HttpResponse:
         setattr(request, "_ardoise_api_audited", True)  # noqa: B010 - the middleware reads it
         status, payload, target = work(ledger_key(caller, key))
         text = json.dumps(payload)
-        ApiRequest.objects.filter(pk=claimed[0]).update(status_code=status, response=text)
+        with connection.cursor() as cursor:
+            cursor.execute(STORE, [status, text, claimed[0]])
         record_event(
             shop_id=caller.shop_id,
             actor_id=None,
