@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, renderers
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ardoise.api.auth import ApiKeyAuth
@@ -35,7 +35,16 @@ DESCRIPTION = """Customer accounts over HTTP, for tills, web shops and accountan
   `Accept-Language` (French or English).
 """
 
+
+class JSONRenderer(renderers.JSONRenderer):
+    """UTF-8 JSON, as RFC 8259 has it: "Hélène", "€" and the French messages as they are,
+    not as \\u escapes (the stored responses of `run_once` are written the same way)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=JSONRenderer(),
     title="Ardoise",
     version="1",
     description=DESCRIPTION,
