@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ardoise.audit.services import record_event
+from ardoise.ledger.errors import IdempotencyConflict
 from ardoise.ledger.models import Account
 from ardoise.payments import online as payments
 from ardoise.payments.models import Checkout
@@ -90,6 +91,11 @@ def start_statement_run(
     the job twice by mistake sends nobody a second statement. The same key returns the first run.
     """
     minimum_debt = max(int(minimum_debt), 1)
+    first = StatementRun.objects.filter(shop_id=shop.pk, idempotency_key=idempotency_key).first()
+    if first is not None:
+        if first.minimum_debt != minimum_debt:
+            raise IdempotencyConflict()  # the key of another run: the page was out of date
+        return first
     # durable: a view's use case, never inside another's transaction.
     with transaction.atomic(durable=True):
         run, created = StatementRun.objects.get_or_create(
