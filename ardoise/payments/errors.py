@@ -63,3 +63,14 @@ class RefundSplitRequired(LedgerError):
         "This sale is not fully paid: %(to_account)s must go back to the customer's account "
         "and at most %(payout)s may be paid out in %(mode)s. Check the split and confirm."
     )
+
+
+class ChargesBeingPaid(LedgerError):
+    """A checkout for some of the same charges is pending under another reference (two statements
+    that list one invoice, opened at once): paying both would take the money twice."""
+
+    code = "charges_being_paid"
+    default_message = _(
+        "A payment of these invoices was started from another statement and is not finished: "
+        "nothing was charged here. Finish that payment, or try again in %(minutes)s minutes."
+    )

@@ -17,6 +17,7 @@ from ardoise.audit.services import record_event
 from ardoise.ledger.errors import IdempotencyConflict
 from ardoise.ledger.models import Account
 from ardoise.payments import online as payments
+from ardoise.payments.errors import ChargesBeingPaid
 from ardoise.payments.models import Checkout
 from ardoise.shops.models import Shop, User
 from ardoise.statements.errors import InvalidEmail, NotPayableOnline
@@ -198,6 +199,8 @@ def pay_statement(*, link: StatementLink, return_url: str) -> Checkout:
         )
     except payments.OnlinePaymentUnavailable as error:
         raise NotPayableOnline() from error
+    except ChargesBeingPaid as error:
+        raise NotPayableOnline(error.message, **error.params) from error
 
 
 # --- Settings -----------------------------------------------------------------------------------
