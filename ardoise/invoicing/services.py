@@ -27,7 +27,9 @@ from ardoise.invoicing.models import (
     Invoice,
     InvoiceCounter,
     Order,
+    OrderChannel,
     OrderLine,
+    OrderPaymentState,
     OrderStatus,
     OrderVat,
     Product,
@@ -154,12 +156,17 @@ def create_order(
     idempotency_key: str,
     ordered_on: dt.date | None = None,
     note: str = "",
+    channel: str = OrderChannel.COUNTER,
+    payment_state: str = OrderPaymentState.NONE,
 ) -> Order:
     """An order, not delivered: it is not in the customer's account until it is delivered.
 
     Its amounts are computed once (`invoicing.totals`) and stored with its lines. The same key
-    twice gives the first order back.
+    twice gives the first order back. `channel` says where it was taken; an online order's
+    `payment_state` is `payments.orders`'s to move.
     """
+    channel = OrderChannel(channel)
+    payment_state = OrderPaymentState(payment_state)
     if not idempotency_key:
         raise InvalidLine()
     if not lines:
@@ -188,6 +195,8 @@ def create_order(
             total=totals.total,
             idempotency_key=idempotency_key,
             created_by=actor,
+            channel=channel,
+            payment_state=payment_state,
         )
         OrderLine.objects.bulk_create(
             OrderLine(
@@ -222,7 +231,7 @@ def create_order(
             actor_id=actor.pk if actor else None,
             action="invoicing.order.created",
             target=order,
-            data={"total": totals.total, "lines": len(lines)},
+            data={"total": totals.total, "lines": len(lines), "channel": channel},
         )
     return order
 
@@ -249,8 +258,9 @@ def deliver_order(
 
     Locks the order row, then the shop's invoice counter of the year, then (in `post_charge`) the
     account row. A refused charge (credit limit) rolls back the number too: numbers have no gaps.
-    The same key twice gives the first invoice back; another delivery of a delivered order is
-    refused.
+    What an online order holds on the account (its reservation) becomes the charge: it is
+    consumed in the same transaction, just before the charge's guard runs. The same key twice
+    gives the first invoice back; another delivery of a delivered order is refused.
     """
     shop = Shop.objects.get(pk=order.shop_id)
     when = delivered_at or timezone.now()
@@ -266,6 +276,7 @@ def deliver_order(
         sequence = _next_sequence(shop.pk, issued_on.year)
         number = format_invoice_number(issued_on.year, sequence)
         due_on = issued_on + dt.timedelta(days=shop.payment_terms_days)
+        ledger.consume(account=locked.account, reference=locked.reservation_reference, actor=actor)
         charge = ledger.post_charge(
             account=locked.account,
             total=locked.total,
@@ -274,7 +285,7 @@ def deliver_order(
             description=locked.note,
             issued_on=issued_on,
             due_on=due_on,
-            earmark=f"order:{locked.pk}",
+            earmark=locked.reservation_reference,
             occurred_at=when,
             idempotency_key=idempotency_key,
             actor=actor,
@@ -320,7 +331,9 @@ def deliver_order(
 
 
 def cancel_order(*, order: Order, actor: User | None, reason: str = "") -> Order:
-    """Cancel an order that is not delivered: nothing was posted, so nothing is to undo."""
+    """Cancel an order that is not delivered: nothing was posted, so nothing is to undo but
+    what an online order holds on the account, released in the same transaction (order row
+    locked first, then the reservation and the account)."""
     # savepoint=False: composed (the demo cancels orders inside its transaction).
     with transaction.atomic(savepoint=False):
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -330,6 +343,7 @@ def cancel_order(*, order: Order, actor: User | None, reason: str = "") -> Order
         locked.cancelled_at = timezone.now()
         locked.cancel_reason = reason.strip()[:200]
         locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        ledger.release(account=locked.account, reference=locked.reservation_reference, actor=actor)
         record_event(
             shop_id=locked.shop_id,
             actor_id=actor.pk if actor else None,
