@@ -45,6 +45,7 @@ from ardoise.invoicing.totals import (
     compute_totals,
 )
 from ardoise.ledger import services as ledger
+from ardoise.ledger.errors import IdempotencyConflict
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Shop, User
 
@@ -162,8 +163,10 @@ def create_order(
     """An order, not delivered: it is not in the customer's account until it is delivered.
 
     Its amounts are computed once (`invoicing.totals`) and stored with its lines. The same key
-    twice gives the first order back. `channel` says where it was taken; an online order's
-    `payment_state` is `payments.orders`'s to move.
+    twice gives the first order back; the key of an order with other lines, another customer or
+    another note is `IdempotencyConflict` (a form kept open and edited after it was sent).
+    `channel` says where it was taken; an online order's `payment_state` is `payments.orders`'s
+    to move.
     """
     channel = OrderChannel(channel)
     payment_state = OrderPaymentState(payment_state)
@@ -179,11 +182,13 @@ def create_order(
         raise InvalidLine() from error
     if totals.total <= 0:
         raise EmptyOrder()
+    first = Order.objects.filter(shop_id=account.shop_id, idempotency_key=idempotency_key).first()
+    if first is not None:
+        if _order_content(first) != _asked_content(account, lines, note):
+            raise IdempotencyConflict()  # the key of another order: the page was out of date
+        return first
     # savepoint=False: composed (the demo); its refusals are raised before the transaction.
     with transaction.atomic(savepoint=False):
-        existing = Order.objects.filter(shop_id=account.shop_id, idempotency_key=idempotency_key)
-        if existing.exists():
-            return existing.get()
         order = Order.objects.create(
             shop_id=account.shop_id,
             customer_id=account.customer_id,
@@ -234,6 +239,26 @@ def create_order(
             data={"total": totals.total, "lines": len(lines), "channel": channel},
         )
     return order
+
+
+def _line_content(line: LineInput | OrderLine) -> tuple[object, ...]:
+    return (
+        line.product_id,
+        line.description.strip()[:200],
+        line.unit,
+        line.quantity,
+        line.unit_price,
+        line.vat_rate,
+    )
+
+
+def _asked_content(account: Account, lines: list[LineInput], note: str) -> tuple[object, ...]:
+    return account.pk, note[:200], [_line_content(line) for line in lines]
+
+
+def _order_content(order: Order) -> tuple[object, ...]:
+    lines = order.lines.order_by("position")
+    return order.account_id, order.note, [_line_content(line) for line in lines]
 
 
 def _next_sequence(shop_id: int, year: int) -> int:

@@ -65,6 +65,17 @@ class RefundSplitRequired(LedgerError):
     )
 
 
+class ChargesBeingPaid(LedgerError):
+    """A checkout for some of the same charges is pending under another reference (two statements
+    that list one invoice, opened at once): paying both would take the money twice."""
+
+    code = "charges_being_paid"
+    default_message = _(
+        "A payment of these invoices was started from another statement and is not finished: "
+        "nothing was charged here. Finish that payment, or try again in %(minutes)s minutes."
+    )
+
+
 # --- The customer's side: online orders, top-ups, paying what is owed (issue 12) ---------------
 
 

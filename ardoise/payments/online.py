@@ -17,6 +17,7 @@ from ardoise.invoicing.models import Order
 from ardoise.ledger.models import Account, Charge, Credit, CreditStatus
 from ardoise.payments import outcomes
 from ardoise.payments.deposits import spend_credits_on
+from ardoise.payments.errors import ChargesBeingPaid
 from ardoise.payments.models import (
     Checkout,
     CheckoutPurpose,
@@ -71,8 +72,11 @@ def start_checkout(
     `charge_ids` (a statement's unapplied credits): they settle those charges with the payment.
 
     A second call while a checkout is pending or approved returns that checkout (two tabs pay
-    through one checkout; a paid reference cannot be paid again). The provider is called after
-    the row is committed, never inside a transaction; if it fails, the checkout is declined and
+    through one checkout; a paid reference cannot be paid again). A checkout pending for some of
+    the same charges under another reference (two statements listing one invoice) refuses this
+    one, `ChargesBeingPaid`, for `PENDING_HOLD` after it started: starts on one account queue on
+    its row, so two started at once cannot both pass. The provider is called after the row is
+    committed, never inside a transaction; if it fails, the checkout is declined and
     `OnlinePaymentUnavailable` raised.
     """
     provider = online_provider_for(account.shop_id)
@@ -81,6 +85,7 @@ def start_checkout(
     try:
         # durable: the row is committed before the provider is called, never inside a caller's.
         with transaction.atomic(durable=True):
+            Account.objects.select_for_update().filter(pk=account.pk).first()
             checkout = new_checkout(
                 account=account,
                 provider_code=provider.code,
@@ -123,8 +128,11 @@ def new_checkout(
     order: Order | None = None,
     expires_at: dt.datetime | None = None,
 ) -> Checkout:
-    """The pending checkout row, written in the caller's transaction; once that is committed,
-    `connect_checkout` asks the provider for its page (never inside a transaction)."""
+    """The pending checkout row, written in the caller's transaction, which holds the account
+    row's lock (so a checkout pending for some of the same charges refuses it: see
+    `_refuse_charges_being_paid`); once that is committed, `connect_checkout` asks the provider
+    for its page (never inside a transaction)."""
+    _refuse_charges_being_paid(account, reference, charge_ids)
     return Checkout.objects.create(
         shop_id=account.shop_id,
         account=account,
@@ -167,6 +175,27 @@ def connect_checkout(checkout: Checkout, provider: PaymentProvider | None = None
     checkout.redirect_url = session.redirect_url
     checkout.save(update_fields=["provider_checkout_id", "redirect_url"])
     return checkout
+
+
+# How long a pending checkout keeps others from paying its charges (a customer at the provider's
+# page); after that it is taken as abandoned. A payment it still gets is recorded all the same,
+# and an invoice paid twice leaves the excess on the customer's balance, never lost.
+PENDING_HOLD = dt.timedelta(minutes=30)
+
+
+def _refuse_charges_being_paid(account: Account, reference: str, charge_ids: Sequence[int]) -> None:
+    if not charge_ids:
+        return
+    since = timezone.now() - PENDING_HOLD
+    pending = Checkout.objects.filter(
+        shop_id=account.shop_id,
+        account=account,
+        status=CheckoutStatus.PENDING,
+        created_at__gte=since,
+    ).exclude(reference=reference)
+    wanted = set(charge_ids)
+    if any(wanted & set(other.charge_ids) for other in pending):
+        raise ChargesBeingPaid(minutes=int(PENDING_HOLD.total_seconds() // 60))
 
 
 def receive_confirmation(
