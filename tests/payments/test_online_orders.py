@@ -572,3 +572,23 @@ def test_cart_items_name_products_and_quantities_only() -> None:
     assert (item.product_id, item.quantity) == (1, Decimal("1.5"))
     assert Order._meta.get_field("channel").default == OrderChannel.COUNTER
     assert Checkout._meta.get_field("purpose").default == CheckoutPurpose.STATEMENT
+
+
+def test_an_order_with_a_debt_waits_while_a_statement_pays_the_same_invoices() -> None:
+    from ardoise.ledger.models import Charge
+    from ardoise.payments.errors import ChargesBeingPaid
+    from ardoise.payments.online import start_checkout
+
+    shop = ordering_shop()
+    account = account_with_balance(shop, -5_00)
+    debt = Charge.objects.get(account=account)
+    start_checkout(
+        account=account,
+        amount=5_00,
+        reference="statement:99",
+        charge_ids=[debt.pk],
+        return_url=RETURN_URL,
+    )
+
+    with nothing_written(), pytest.raises(ChargesBeingPaid):
+        order(account, [(product(shop), "1")])
