@@ -580,6 +580,7 @@ def test_an_order_with_a_debt_waits_while_a_statement_pays_the_same_invoices() -
     from ardoise.payments.online import start_checkout
 
     shop = ordering_shop()
+    basket = product(shop)
     account = account_with_balance(shop, -5_00)
     debt = Charge.objects.get(account=account)
     start_checkout(
@@ -591,4 +592,4 @@ def test_an_order_with_a_debt_waits_while_a_statement_pays_the_same_invoices() -
     )
 
     with nothing_written(), pytest.raises(ChargesBeingPaid):
-        order(account, [(product(shop), "1")])
+        order(account, [(basket, "1")])
