@@ -181,7 +181,12 @@ def pay_statement(*, link: StatementLink, return_url: str) -> Checkout:
     whatever the shop's allocation setting; only the rest goes to the balance. The payment
     reads "Statement No. 3 paid online" in the shop's language, not its internal reference.
     """
-    statement = link.statement
+    return pay_statement_online(statement=link.statement, return_url=return_url)
+
+
+def pay_statement_online(*, statement: Statement, return_url: str) -> Checkout:
+    """`pay_statement` for a statement the caller already holds (the portal's statements page,
+    scoped to the signed-in customer): the same checkout, the same refusals."""
     state = payment_state(statement)
     if state.state not in {PaymentState.PAYABLE, PaymentState.PENDING}:
         raise NotPayableOnline(state.message)
