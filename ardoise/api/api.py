@@ -14,7 +14,7 @@ from ninja import NinjaAPI, renderers
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ardoise.api.auth import ApiKeyAuth
-from ardoise.api.endpoints import customers, money, orders
+from ardoise.api.endpoints import checkout, customers, money, orders
 from ardoise.api.errors import ApiError, body, refusal_body, refusal_status
 from ardoise.core.errors import Refusal
 from ardoise.statements.errors import StatementError
@@ -56,6 +56,7 @@ api = NinjaAPI(
 api.add_router("", customers.router)
 api.add_router("", money.router)
 api.add_router("", orders.router)
+api.add_router("", checkout.router)
 
 
 def _json(request: HttpRequest, status: int, payload: dict[str, Any]) -> HttpResponse:

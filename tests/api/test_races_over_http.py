@@ -342,3 +342,53 @@ def test_a_request_cut_halfway_through_its_body_writes_nothing_and_its_retry_is_
     assert "Idempotent-Replayed" not in retried.headers
     assert retried.json()["status"] == OrderStatus.DELIVERED
     assert Invoice.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.postgres
+def test_parallel_checkouts_over_http_hold_the_balance_once(live_server: Any) -> None:
+    """16 web-shop checkouts of 20 € at once for one customer with 50 € prepaid (payment
+    required, several open orders allowed): what the orders hold adds up to the 50 € exactly,
+    each order's amount to pay is the rest of its total, and nothing is held twice."""
+    from tests.payments.orders_support import (
+        RETURN_URL,
+        account_with_balance,
+        ordering_shop,
+        product,
+    )
+
+    shop = ordering_shop()
+    account = account_with_balance(shop, 50_00, allow_several_orders=True)
+    basket = product(shop, "20.00")
+    secret = new_secret(shop)
+    body = {
+        "customer_id": account.customer_id,
+        "currency": "EUR",
+        "items": [{"product_id": basket.pk, "quantity": "1"}],
+        "return_url": RETURN_URL,
+    }
+
+    def connect(index: int) -> HttpApi:
+        till = HttpApi(live_server.url, secret)
+        assert till.get(f"/customers/{account.customer_id}/account").status_code == 200
+        return till
+
+    def place(index: int, till: HttpApi) -> httpx.Response:
+        try:
+            return till.post("/checkout/orders", body, key=f"web-{index}")
+        finally:
+            till.close()
+
+    responses = together(CLIENTS, prepare=connect, act=place)
+
+    assert [getattr(r, "status_code", r) for r in responses] == [201] * CLIENTS
+    placed = [r.json() for r in responses]
+    held = sorted(int(p["reserved"].replace(".", "")) for p in placed)
+    assert sum(held) == 50_00
+    assert held[-3:] == [10_00, 20_00, 20_00]  # two covered, one in part, the rest paid online
+    for one in placed:
+        to_pay = int(one["checkout"]["amount"].replace(".", "")) if one["checkout"] else 0
+        assert int(one["reserved"].replace(".", "")) + to_pay == 20_00
+    account.refresh_from_db()
+    assert (account.balance, account.reserved) == (50_00, 50_00)
+    assert Order.objects.filter(account=account).count() == CLIENTS
+    assert_ledger_clean(shop.pk)
