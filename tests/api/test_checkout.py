@@ -124,7 +124,11 @@ def test_an_order_the_balance_covers_is_accepted_at_once(
 ) -> None:
     account = account_with_balance(shop, 50_00)
 
-    placed = api.post("/checkout/orders", _placing(account, basket), key="web-3").json()
+    quoted = api.post("/checkout/quote", _basket(account, basket)).json()
+    assert quoted["to_pay"] == "0.00"
+    placed = api.post(
+        "/checkout/orders", _placing(account, basket, expected_to_pay=quoted["to_pay"]), key="web-3"
+    ).json()
 
     assert (placed["payment_state"], placed["reserved"], placed["checkout"]) == (
         "account",
