@@ -708,7 +708,8 @@ def _summary(
 ) -> None:
     print(
         f"api: {options.clients} client processes per side (one API key each), gunicorn "
-        f"{options.server_workers} {options.worker_class} workers with production settings, "
+        f"{options.server_workers} {options.worker_class} workers"
+        f"{' of 2 threads' if options.worker_class == 'gthread' else ''} with production settings, "
         f"{options.customers} accounts, {options.rounds} x {options.seconds:g} s per side, "
         f"PostgreSQL {version}, {os.cpu_count()} CPUs shared by the clients, the server and "
         f"the database"
