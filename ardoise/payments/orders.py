@@ -152,6 +152,8 @@ def place_online_order(
     Refused, nothing written: ordering closed, another order open, a product not orderable, an
     amount to pay above the online maximum or with no online payment offered, and, when the
     caller says what it showed (`expected_to_pay`), an amount that changed meanwhile.
+    `return_url` is where the provider sends the customer back; `{order}` in it is replaced by
+    the order's id.
     """
     key = _key(idempotency_key)
     shop = _ordering_shop(account.shop_id)
@@ -358,7 +360,7 @@ def _settle(
         provider_code=provider.code,
         amount=figures.to_pay,
         reference=order.reservation_reference,
-        return_url=return_url,
+        return_url=return_url.replace("{order}", str(order.pk)),
         purpose=CheckoutPurpose.ORDER,
         charge_ids=charge_ids,
         credit_ids=credit_ids,
