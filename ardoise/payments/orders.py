@@ -63,6 +63,7 @@ from ardoise.payments.online import OnlinePaymentUnavailable, connect_checkout, 
 from ardoise.payments.providers.base import PaymentProvider
 from ardoise.payments.quotes import CartItem, Quote, lines_from_catalogue, quote
 from ardoise.payments.selectors import online_provider_for
+from ardoise.payments.tasks import notify_shop_of_order
 from ardoise.shops.models import Shop
 
 # An order's checkout not paid within this time expires, and what its order held is released.
@@ -343,6 +344,7 @@ def _settle(
             target=order,
             data={"total": order.total, "on_account": figures.on_account},
         )
+        notify_shop_of_order(order, shop)
         return None
     assert provider is not None  # _check_payable
     charge_ids: list[int] = []
