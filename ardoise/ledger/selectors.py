@@ -40,6 +40,7 @@ class Overview:
     used_credit: int
     available_credit: int | None
     is_over_limit: bool
+    reserved: int  # held for online orders and checkouts: not spent, not spendable elsewhere
 
 
 def overview(account: Account) -> Overview:
@@ -51,6 +52,7 @@ def overview(account: Account) -> Overview:
         used_credit=account.used_credit,
         available_credit=account.available_credit,
         is_over_limit=account.is_over_limit,
+        reserved=account.reserved,
     )
 
 
