@@ -5,6 +5,9 @@ where its payment stands, paying again and cancelling while it is not delivered.
 
 Each view is `customer_required`; an order is read through `get_order_for_customer` (another
 customer's or another shop's id is a 404). A refusal is shown on the page, which writes nothing.
+The orders pages expire the customer's checkouts nobody paid in time before they read them
+(`expire_checkouts`, idempotent), so an abandoned payment gives the balance back as soon as the
+customer looks, without waiting for `manage.py expire_checkouts`.
 """
 
 from typing import Any

@@ -622,3 +622,25 @@ def test_a_paid_order_cancelled_leaves_its_payment_free_on_the_balance() -> None
     assert sale.status == ChargeStatus.PAID
     assert (figures(account)["debt"], figures(account)["deposit"]) == (0, 2_00)
     _clean()
+
+
+def test_the_expire_checkouts_command_gives_back_what_abandoned_orders_hold() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    shop = ordering_shop()
+    account = account_with_balance(shop, 5_00)
+    placed = order(account, [(product(shop), "1")])
+    assert placed.checkout is not None
+    Checkout.objects.filter(pk=placed.checkout.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    out = StringIO()
+
+    call_command("expire_checkouts", stdout=out)
+
+    assert out.getvalue().strip() == "1 checkout(s) expired"
+    assert figures(account)["reserved"] == 0
+    placed.checkout.refresh_from_db()
+    assert placed.checkout.status == CheckoutStatus.EXPIRED
