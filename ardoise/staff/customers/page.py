@@ -60,7 +60,10 @@ def account_context(
         "customer": account.customer,
         "account": account,
         "overview": overview(account),
-        "reservations": selectors.reservation_rows(held_reservations(account)),
+        # Read only when something is held (the cached `reserved` says): no query otherwise.
+        "reservations": selectors.reservation_rows(held_reservations(account))
+        if account.reserved
+        else [],
         "limit_form": limit_form,
         "automatic": automatic,
         "idle": idle,
