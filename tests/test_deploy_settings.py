@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 README_PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
+    "ENCRYPTION_KEYS": "BuX16GxyZvtaIkUuS-rbZ62aNYhKu4Q4af1AphVao_A=",
     "ALLOWED_HOSTS": "ardoise.example.fr",
     "SITE_URL": "https://ardoise.example.fr",
     "CSRF_TRUSTED_ORIGINS": "https://ardoise.example.fr",

@@ -22,8 +22,8 @@ from ardoise.payments.models import (
     OnlinePaymentSettings,
     ProviderEvent,
 )
-from ardoise.payments.providers.base import ProviderError
-from ardoise.payments.providers.registry import get_provider
+from ardoise.payments.providers.base import ProviderError, ProviderStatus, checkout_reference
+from ardoise.payments.providers.registry import get_provider, shop_provider
 from ardoise.payments.selectors import live_checkout, online_provider_for
 from ardoise.shops.models import User
 
@@ -36,8 +36,8 @@ class OnlinePaymentUnavailable(Exception):
 
 def set_online_provider(*, shop_id: int, provider: str, actor: User | None) -> None:
     """Choose the provider of the shop's online payments ("" switches them off)."""
-    if provider:
-        get_provider(provider)
+    if provider and shop_provider(shop_id, provider) is None:
+        raise ProviderError(f"payment provider {provider!r} is not set up for this shop")
     # savepoint=False: composed inside update_statement_settings's transaction.
     with transaction.atomic(savepoint=False):
         OnlinePaymentSettings.objects.update_or_create(
@@ -105,11 +105,18 @@ def start_checkout(
         return existing
     try:
         session = provider.create_checkout(
-            amount=amount, currency=account.currency, reference=reference, return_url=return_url
+            amount=amount,
+            currency=account.currency,
+            reference=checkout_reference(checkout.pk),
+            return_url=return_url,
+            description=checkout.label or checkout.reference,
         )
     except ProviderError as error:
+        logger.warning("checkout %s not opened by %s: %s", checkout.pk, provider.code, error)
         Checkout.objects.filter(pk=checkout.pk, status=CheckoutStatus.PENDING).update(
-            status=CheckoutStatus.DECLINED, completed_at=timezone.now()
+            status=CheckoutStatus.DECLINED,
+            completed_at=timezone.now(),
+            provider_error=str(error)[:200],
         )
         raise OnlinePaymentUnavailable() from error
     checkout.provider_checkout_id = session.provider_checkout_id
@@ -192,8 +199,10 @@ def _handle_event(
             outcome = "amount_mismatch"
         elif checkout.status != CheckoutStatus.PENDING:
             outcome = f"already_{checkout.status}"
+        elif status == ProviderStatus.PENDING:
+            outcome = "still_pending"
         elif status != CheckoutStatus.APPROVED:
-            outcome = "declined"
+            outcome = "expired" if status == ProviderStatus.EXPIRED else "declined"
             checkout.status = CheckoutStatus.DECLINED
             checkout.completed_at = timezone.now()
             checkout.save(update_fields=["status", "completed_at"])
