@@ -29,6 +29,8 @@ from ardoise.payments.providers.base import (
     ProviderStatus,
 )
 from ardoise.payments.providers.registry import provider_for_account, shop_provider
+from ardoise.payments.providers.test.provider import TestProvider
+from ardoise.payments.selectors import live_checkout
 
 logger = logging.getLogger(__name__)
 
@@ -129,3 +131,19 @@ def record_observation(checkout: Checkout, state: CheckoutState) -> ProviderEven
         amount=state.amount,
         currency=state.currency,
     )
+
+
+def refresh_live_checkout(*, shop_id: int, reference: str) -> None:
+    """The payer is back from a real provider's page: if the checkout for `reference` is still
+    pending, ask the provider now rather than wait for its notification. A provider that does
+    not answer leaves the page saying "pending"; the notification or the reconciliation ends it.
+    """
+    checkout = live_checkout(shop_id=shop_id, reference=reference)
+    if checkout is None or checkout.status != CheckoutStatus.PENDING:
+        return
+    if checkout.provider == TestProvider.code:  # its state is ours: nothing to ask
+        return
+    try:
+        refresh_checkout(checkout)
+    except ProviderError as error:
+        logger.info("checkout %s not refreshed on return: %s", checkout.pk, error)

@@ -17,6 +17,7 @@
 """
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,7 +57,7 @@ _REFUND_OUTCOMES = {
 }
 
 
-def session_status(session: Any) -> str:
+def session_status(session: Mapping[str, Any]) -> str:
     """Ardoise's word for a Checkout Session as Stripe describes it."""
     if session.get("status") == "expired":
         return ProviderStatus.EXPIRED
@@ -132,12 +133,13 @@ class StripeProvider:
             )
         except stripe.StripeError as error:
             raise ProviderError(f"Stripe: {_reason(error)}") from error
+        data = session.to_dict()
         return CheckoutState(
             provider_checkout_id=session.id,
-            status=session_status(session),
-            amount=_amount(session.amount_total),
-            currency=str(session.currency or "").upper(),
-            raw=str(session),
+            status=session_status(data),
+            amount=_amount(data.get("amount_total")),
+            currency=str(data.get("currency") or "").upper(),
+            raw=json.dumps(data, default=str),
         )
 
     def parse_confirmation(self, *, body: bytes, headers: Mapping[str, str]) -> Confirmation:
@@ -151,7 +153,7 @@ class StripeProvider:
             raise InvalidConfirmation("bad or stale signature") from error
         except ValueError as error:
             raise InvalidConfirmation("malformed event") from error
-        session = event.data.object
+        session = event.data.object.to_dict()
         if not event.type.startswith("checkout.session.") or session.get("object") != (
             "checkout.session"
         ):
@@ -171,7 +173,9 @@ class StripeProvider:
     def _payment_intent(self, client: stripe.StripeClient, provider_checkout_id: str) -> str:
         session = client.v1.checkout.sessions.retrieve(provider_checkout_id)
         intent: Any = session.payment_intent
-        intent_id = intent.get("id") if isinstance(intent, Mapping) else intent
+        intent_id = (
+            getattr(intent, "id", None) if intent and not isinstance(intent, str) else intent
+        )
         if not intent_id:
             raise ProviderError("Stripe: this session has no payment to refund")
         return str(intent_id)
@@ -235,9 +239,9 @@ class StripeProvider:
             raise ProviderError(f"Stripe: {_reason(error)}") from error
 
 
-def _refund_result(refund: Any) -> RefundResult:
-    outcome = _REFUND_OUTCOMES.get(str(refund.get("status")), RefundOutcome.PENDING)
-    return RefundResult(outcome, provider_refund_id=str(refund.get("id", "")))
+def _refund_result(refund: stripe.Refund) -> RefundResult:
+    outcome = _REFUND_OUTCOMES.get(str(refund.status), RefundOutcome.PENDING)
+    return RefundResult(outcome, provider_refund_id=str(refund.id))
 
 
 def _amount(value: Any) -> int:
