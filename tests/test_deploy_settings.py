@@ -62,3 +62,26 @@ def test_the_language_cookie_is_samesite_lax_from_the_menu_and_at_sign_in() -> N
     for response in (signed_in, menu):
         cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
         assert (cookie["samesite"], cookie["httponly"]) == ("Lax", True)
+
+
+@pytest.mark.parametrize("keys", ["", "not-a-fernet-key"], ids=["missing", "malformed"])
+def test_production_refuses_to_start_without_a_valid_encryption_key(keys: str) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "ARDOISE_TESTING", "DATABASE_URL", "ENCRYPTION_KEYS"}
+    }
+    env |= README_PRODUCTION | {"ARDOISE_TESTING": "0", "ENCRYPTION_KEYS": keys}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "ENCRYPTION_KEYS" in result.stderr

@@ -6,19 +6,22 @@ reconciliation finds and lists what does not agree."""
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.models import Credit
 from ardoise.payments.models import Checkout, CheckoutStatus, ProviderEvent
 from ardoise.payments.reconciliation import MismatchKind, mismatches, reconcile
-from ardoise.statements.errors import NotPayableOnline
+from ardoise.payments.tasks import reconcile_payments_task
 from ardoise.statements.models import StatementLink
 from ardoise.statements.services import pay_statement
 from tests.payments.provider_support import (
     Setup,
     after_commit,
+    pay_path,
     secret_of,
     standin_server,
     statement_to_pay,
@@ -81,8 +84,10 @@ def test_a_provider_that_cannot_open_the_checkout_records_nothing_and_is_listed(
     setup = statement_to_pay(provider, standin)
     standin.fail("POST", CREATE[provider], fault, times=5)
 
-    with pytest.raises(NotPayableOnline):
-        _open(setup)
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(pay_path(setup.token))
+
+    assert response.status_code == 409
+    assert "The payment service did not answer. Nothing was charged" in response.content.decode()
 
     # A 500 is an answer, not retried; a timeout is retried once (HTTP_RETRIES=1).
     assert len(standin.requests("POST", CREATE[provider])) == (2 if fault == "timeout" else 1)
@@ -202,3 +207,16 @@ def test_a_checkout_still_pending_hours_later_is_listed(standin: StandIn) -> Non
     listed = mismatches(setup.shop.pk, now=timezone.now() + dt.timedelta(hours=3))
 
     assert [mismatch.kind for mismatch in listed] == [MismatchKind.STILL_PENDING]
+
+
+def test_the_reconciliation_is_scheduled_once_and_each_run_schedules_the_next() -> None:
+    call_command("reconcile_payments", "--schedule")
+    call_command("reconcile_payments", "--schedule")
+    waiting = DBTaskResult.objects.filter(task_path=reconcile_payments_task.module_path)
+    assert [task.status for task in waiting] == ["READY"]
+    assert waiting.get().run_after > timezone.now()
+
+    DBTaskResult.objects.all().delete()
+    reconcile_payments_task.call()  # one run, as the worker runs it
+
+    assert waiting.count() == 1
