@@ -5,6 +5,7 @@ imports them. Amounts cross this interface as integers of minor units; each prov
 them to its API's unit exactly.
 """
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -84,10 +85,18 @@ class PaymentProvider(Protocol):
     is_test: bool
 
     def create_checkout(
-        self, *, amount: int, currency: str, reference: str, return_url: str, description: str
+        self,
+        *,
+        amount: int,
+        currency: str,
+        reference: str,
+        return_url: str,
+        description: str,
+        expires_at: dt.datetime | None = None,
     ) -> CheckoutSession:
         """Open a hosted checkout; the payer is sent to `redirect_url`. `reference` is unique
-        to one checkout (`checkout_reference`): sent again, it opens nothing more."""
+        to one checkout (`checkout_reference`): sent again, it opens nothing more. The provider
+        stops taking the payment at `expires_at` (or after its own default lifetime)."""
         ...
 
     def parse_confirmation(self, *, body: bytes, headers: Mapping[str, str]) -> Confirmation:

@@ -42,6 +42,7 @@ from ardoise.payments.providers.stripe.http import OutboundStripeClient
 SIGNATURE_HEADER = "Stripe-Signature"
 TOLERANCE_SECONDS = 300
 SESSION_LIFETIME = dt.timedelta(hours=1)
+SHORTEST_LIFETIME = dt.timedelta(minutes=30, seconds=30)
 
 _EVENT_STATUSES = {
     "checkout.session.async_payment_succeeded": ProviderStatus.APPROVED,
@@ -95,9 +96,19 @@ class StripeProvider:
         )
 
     def create_checkout(
-        self, *, amount: int, currency: str, reference: str, return_url: str, description: str
+        self,
+        *,
+        amount: int,
+        currency: str,
+        reference: str,
+        return_url: str,
+        description: str,
+        expires_at: dt.datetime | None = None,
     ) -> CheckoutSession:
-        expires_at = int((timezone.now() + SESSION_LIFETIME).timestamp())
+        # Stripe takes an expiry 30 minutes away at least: an earlier one (a portal order's)
+        # is moved to that, and a payment in the minutes between is listed for the owner.
+        soonest = timezone.now() + SHORTEST_LIFETIME
+        expires = max(expires_at, soonest) if expires_at else timezone.now() + SESSION_LIFETIME
         try:
             session = self._client().v1.checkout.sessions.create(
                 {
@@ -116,7 +127,7 @@ class StripeProvider:
                     "metadata": {"ardoise_reference": reference},
                     "success_url": return_url,
                     "cancel_url": return_url,
-                    "expires_at": expires_at,
+                    "expires_at": int(expires.timestamp()),
                 },
                 {"idempotency_key": f"{reference}:create"},
             )

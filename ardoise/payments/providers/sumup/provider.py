@@ -116,7 +116,14 @@ class SumUpProvider:
     # --- Checkouts ----------------------------------------------------------------------------
 
     def create_checkout(
-        self, *, amount: int, currency: str, reference: str, return_url: str, description: str
+        self,
+        *,
+        amount: int,
+        currency: str,
+        reference: str,
+        return_url: str,
+        description: str,
+        expires_at: dt.datetime | None = None,
     ) -> CheckoutSession:
         options: dict[str, Any] = {}
         if not self._webhook_secret:  # no signed events: SumUp calls this address back
@@ -132,7 +139,7 @@ class SumUpProvider:
                     description=description[:100],
                     redirect_url=return_url,
                     hosted_checkout={"enabled": True},
-                    valid_until=timezone.now() + CHECKOUT_LIFETIME,
+                    valid_until=expires_at or timezone.now() + CHECKOUT_LIFETIME,
                     **options,
                 )
             except ConflictError:  # a retry of a creation that reached SumUp: find that one

@@ -8,6 +8,7 @@ Its state is the confirmations Ardoise has stored, so `read_checkout` reads them
 is confirmed at once (there is no money to give back).
 """
 
+import datetime as dt
 import json
 import secrets
 from collections.abc import Mapping
@@ -43,7 +44,14 @@ class TestProvider:
     is_test = True
 
     def create_checkout(
-        self, *, amount: int, currency: str, reference: str, return_url: str, description: str
+        self,
+        *,
+        amount: int,
+        currency: str,
+        reference: str,
+        return_url: str,
+        description: str,
+        expires_at: dt.datetime | None = None,
     ) -> CheckoutSession:
         checkout_id = "test_" + secrets.token_urlsafe(24)
         path = reverse("payments:test_checkout", kwargs={"checkout_id": checkout_id})

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ledger', '0005_reservations'),
-        ('payments', '0004_checkout_counted_credits_and_label'),
+        ('payments', '0005_checkout_purpose_order_and_expiry'),
         ('shops', '0005_portal_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
