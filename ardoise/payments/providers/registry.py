@@ -8,6 +8,7 @@ here and only to build it.
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 from django_stubs_ext import StrOrPromise
 
 from ardoise.core.encryption import decrypt
@@ -38,6 +39,7 @@ def webhook_url(account: ProviderAccount) -> str:
     return settings.SITE_URL + path
 
 
+@sensitive_variables("webhook_secret")
 def provider_for_account(account: ProviderAccount) -> PaymentProvider:
     """The real provider behind a shop's saved credentials."""
     webhook_secret = decrypt(account.webhook_secret) if account.webhook_secret else ""
