@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ardoise.core.forms import new_key
 from ardoise.core.htmx import htmx_target
+from ardoise.core.ids import parse_id
 from ardoise.customers.models import Customer
 from ardoise.invoicing import selectors, services
 from ardoise.invoicing.errors import DuplicateProductName
@@ -68,7 +69,8 @@ def _customer_picker(request: MemberRequest, form: SaleForm) -> dict[str, Any]:
     customers matching what was typed. Without JavaScript the search is a plain GET form."""
     shop = request.membership.shop
     chosen = str(form["customer"].value() or "")
-    picked = selectors.customer_for_sale(shop, int(chosen)) if chosen.isdigit() else None
+    customer_id = parse_id(chosen)
+    picked = selectors.customer_for_sale(shop, customer_id) if customer_id is not None else None
     text = request.GET.get("customer_q", "").strip()[:100]
     matches = selectors.customers_for_sale(shop, text) if picked is None else []
     return {"picked": picked, "customer_q": text, "matches": matches}
