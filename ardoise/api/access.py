@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from ardoise.api.auth import Caller, require_scope
 from ardoise.api.errors import ApiError
-from ardoise.api.idempotency import request_key
+from ardoise.api.idempotency import request_key, whole_body
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Order
 from ardoise.ledger.models import Account, Charge, Credit
@@ -29,9 +29,11 @@ def allowed(request: HttpRequest, permission: Permission) -> Caller:
 
 
 def allowed_to_write(request: HttpRequest, permission: Permission) -> Caller:
-    """The scope (403), then the Idempotency-Key (400), before any lookup (404) or rule (422)."""
+    """The scope (403), then the Idempotency-Key and a whole body (400), before any lookup (404)
+    or rule (422)."""
     caller = require_scope(request, permission)
     request_key(request)
+    whole_body(request)
     return caller
 
 

@@ -32,6 +32,7 @@ MESSAGES: dict[str, Promise] = {
         "This Idempotency-Key was already used for a different request. Use a new key."
     ),
     "malformed_body": _("The body is not valid JSON."),
+    "incomplete_body": _("The body is shorter than its Content-Length. Send the request again."),
     "field_required": _("This field is required."),
     "amount_not_string": _(
         'Send amounts as strings of decimals in the currency\'s unit, for example "12.50".'

@@ -51,6 +51,22 @@ def request_key(request: HttpRequest) -> str:
     return key
 
 
+def whole_body(request: HttpRequest) -> bytes:
+    """The body, refused when shorter than its Content-Length: the client hung up halfway
+    through sending it. Run, what arrived would claim the key with a fingerprint that is not
+    the request's, and the client's retry of the whole request would be refused as another
+    (a body that should be JSON fails to parse anyway; an operation that reads no body would
+    not notice)."""
+    body = request.body
+    try:
+        announced = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        announced = 0
+    if len(body) < announced:
+        raise ApiError(400, "incomplete_body")
+    return body
+
+
 def fingerprint(request: HttpRequest) -> str:
     try:
         body: Any = json.loads(request.body or b"null")

@@ -17,11 +17,13 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.dates import clamp_day
+from ardoise.core.errors import Refusal
 from ardoise.core.money import DEFAULT_CURRENCY, MAX_AMOUNT, MoneyError, to_decimal, to_minor
 
 # The largest amount one field takes: the ledger's bound (core/money.py).
@@ -251,6 +253,26 @@ class IdempotentForm(forms.Form):
         kwargs["initial"] = dict(kwargs.get("initial") or {})
         kwargs["initial"].setdefault("idempotency_key", new_key())
         super().__init__(*args, **kwargs)
+
+    def refuse(self, error: Refusal, field: str | None = None) -> None:
+        """Show a service's refusal on the form, next to `field` (None: above the form).
+
+        A key already used for another request (`code` "idempotency_conflict": the page was kept
+        open and edited after it was sent) is said above the form, which gets a fresh key: the
+        form checked and sent again is a new request, not the old one refused once more.
+        """
+        if error.code == "idempotency_conflict":
+            self.add_error(None, str(error))
+            self.renew_key()
+        else:
+            self.add_error(field, str(error))
+
+    def renew_key(self) -> None:
+        if self.is_bound:
+            # A copy of the posted QueryDict keeps every value of a multiple choice.
+            data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+            data[self.add_prefix("idempotency_key")] = new_key()
+            self.data = data
 
 
 FieldType = TypeVar("FieldType", bound=forms.Field)

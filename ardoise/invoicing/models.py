@@ -99,6 +99,21 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
 
 
+class OrderChannel(models.TextChoices):
+    COUNTER = "counter", pgettext_lazy("order channel", "Counter")
+    PORTAL = "portal", pgettext_lazy("order channel", "Portal")
+    API = "api", pgettext_lazy("order channel", "API")
+
+
+class OrderPaymentState(models.TextChoices):
+    """How an online order is being paid (`payments.orders` moves it); "none" at the counter."""
+
+    NONE = "none", pgettext_lazy("order payment", "None")
+    AWAITING = "awaiting_payment", pgettext_lazy("order payment", "Awaiting payment")
+    PAID = "paid", pgettext_lazy("order payment", "Paid online")
+    ACCOUNT = "account", pgettext_lazy("order payment", "Deducted from the account")
+
+
 class OrderQuerySet(models.QuerySet["Order"]):
     def for_shop(self, shop_id: int) -> "OrderQuerySet":
         return self.filter(shop_id=shop_id)
@@ -111,6 +126,12 @@ class Order(models.Model):
     )
     account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.OPEN)
+    channel = models.CharField(
+        max_length=10, choices=OrderChannel.choices, default=OrderChannel.COUNTER
+    )
+    payment_state = models.CharField(
+        max_length=20, choices=OrderPaymentState.choices, default=OrderPaymentState.NONE
+    )
     ordered_on = models.DateField()
     note = models.CharField(_("note"), max_length=200, blank=True)
     net_amount = models.BigIntegerField()
@@ -142,7 +163,14 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(total__gt=0), name="invoicing_order_total_positive"),
             models.CheckConstraint(condition=DOCUMENT_BOUNDED, name="invoicing_order_bounded"),
         ]
-        indexes = [models.Index(fields=["shop", "status", "ordered_on"], name="order_shop_status")]
+        indexes = [
+            models.Index(fields=["shop", "status", "ordered_on"], name="order_shop_status"),
+            models.Index(
+                fields=["shop", "channel", "created_at"],
+                condition=~Q(channel="counter"),
+                name="order_shop_online",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.pk}"
@@ -150,6 +178,16 @@ class Order(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == OrderStatus.OPEN
+
+    @property
+    def reservation_reference(self) -> str:
+        """What an online order holds on the account is reserved under this reference, which
+        is also its charge's earmark: delivery consumes it, cancelling releases it."""
+        return f"order:{self.pk}"
+
+    @property
+    def is_online(self) -> bool:
+        return self.channel != OrderChannel.COUNTER
 
 
 class OrderLine(models.Model):

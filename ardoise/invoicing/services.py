@@ -27,7 +27,9 @@ from ardoise.invoicing.models import (
     Invoice,
     InvoiceCounter,
     Order,
+    OrderChannel,
     OrderLine,
+    OrderPaymentState,
     OrderStatus,
     OrderVat,
     Product,
@@ -43,6 +45,7 @@ from ardoise.invoicing.totals import (
     compute_totals,
 )
 from ardoise.ledger import services as ledger
+from ardoise.ledger.errors import IdempotencyConflict
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Shop, User
 
@@ -154,12 +157,19 @@ def create_order(
     idempotency_key: str,
     ordered_on: dt.date | None = None,
     note: str = "",
+    channel: str = OrderChannel.COUNTER,
+    payment_state: str = OrderPaymentState.NONE,
 ) -> Order:
     """An order, not delivered: it is not in the customer's account until it is delivered.
 
     Its amounts are computed once (`invoicing.totals`) and stored with its lines. The same key
-    twice gives the first order back.
+    twice gives the first order back; the key of an order with other lines, another customer or
+    another note is `IdempotencyConflict` (a form kept open and edited after it was sent).
+    `channel` says where it was taken; an online order's `payment_state` is `payments.orders`'s
+    to move.
     """
+    channel = OrderChannel(channel)
+    payment_state = OrderPaymentState(payment_state)
     if not idempotency_key:
         raise InvalidLine()
     if not lines:
@@ -172,11 +182,13 @@ def create_order(
         raise InvalidLine() from error
     if totals.total <= 0:
         raise EmptyOrder()
+    first = Order.objects.filter(shop_id=account.shop_id, idempotency_key=idempotency_key).first()
+    if first is not None:
+        if _order_content(first) != _asked_content(account, lines, note):
+            raise IdempotencyConflict()  # the key of another order: the page was out of date
+        return first
     # savepoint=False: composed (the demo); its refusals are raised before the transaction.
     with transaction.atomic(savepoint=False):
-        existing = Order.objects.filter(shop_id=account.shop_id, idempotency_key=idempotency_key)
-        if existing.exists():
-            return existing.get()
         order = Order.objects.create(
             shop_id=account.shop_id,
             customer_id=account.customer_id,
@@ -188,6 +200,8 @@ def create_order(
             total=totals.total,
             idempotency_key=idempotency_key,
             created_by=actor,
+            channel=channel,
+            payment_state=payment_state,
         )
         OrderLine.objects.bulk_create(
             OrderLine(
@@ -222,9 +236,29 @@ def create_order(
             actor_id=actor.pk if actor else None,
             action="invoicing.order.created",
             target=order,
-            data={"total": totals.total, "lines": len(lines)},
+            data={"total": totals.total, "lines": len(lines), "channel": channel},
         )
     return order
+
+
+def _line_content(line: LineInput | OrderLine) -> tuple[object, ...]:
+    return (
+        line.product_id,
+        line.description.strip()[:200],
+        line.unit,
+        line.quantity,
+        line.unit_price,
+        line.vat_rate,
+    )
+
+
+def _asked_content(account: Account, lines: list[LineInput], note: str) -> tuple[object, ...]:
+    return account.pk, note[:200], [_line_content(line) for line in lines]
+
+
+def _order_content(order: Order) -> tuple[object, ...]:
+    lines = order.lines.order_by("position")
+    return order.account_id, order.note, [_line_content(line) for line in lines]
 
 
 def _next_sequence(shop_id: int, year: int) -> int:
@@ -249,8 +283,9 @@ def deliver_order(
 
     Locks the order row, then the shop's invoice counter of the year, then (in `post_charge`) the
     account row. A refused charge (credit limit) rolls back the number too: numbers have no gaps.
-    The same key twice gives the first invoice back; another delivery of a delivered order is
-    refused.
+    What an online order holds on the account (its reservation) becomes the charge: it is
+    consumed in the same transaction, just before the charge's guard runs. The same key twice
+    gives the first invoice back; another delivery of a delivered order is refused.
     """
     shop = Shop.objects.get(pk=order.shop_id)
     when = delivered_at or timezone.now()
@@ -266,6 +301,7 @@ def deliver_order(
         sequence = _next_sequence(shop.pk, issued_on.year)
         number = format_invoice_number(issued_on.year, sequence)
         due_on = issued_on + dt.timedelta(days=shop.payment_terms_days)
+        ledger.consume(account=locked.account, reference=locked.reservation_reference, actor=actor)
         charge = ledger.post_charge(
             account=locked.account,
             total=locked.total,
@@ -274,7 +310,7 @@ def deliver_order(
             description=locked.note,
             issued_on=issued_on,
             due_on=due_on,
-            earmark=f"order:{locked.pk}",
+            earmark=locked.reservation_reference,
             occurred_at=when,
             idempotency_key=idempotency_key,
             actor=actor,
@@ -320,7 +356,9 @@ def deliver_order(
 
 
 def cancel_order(*, order: Order, actor: User | None, reason: str = "") -> Order:
-    """Cancel an order that is not delivered: nothing was posted, so nothing is to undo."""
+    """Cancel an order that is not delivered: nothing was posted, so nothing is to undo but
+    what an online order holds on the account, released in the same transaction (order row
+    locked first, then the reservation and the account)."""
     # savepoint=False: composed (the demo cancels orders inside its transaction).
     with transaction.atomic(savepoint=False):
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -330,6 +368,7 @@ def cancel_order(*, order: Order, actor: User | None, reason: str = "") -> Order
         locked.cancelled_at = timezone.now()
         locked.cancel_reason = reason.strip()[:200]
         locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        ledger.release(account=locked.account, reference=locked.reservation_reference, actor=actor)
         record_event(
             shop_id=locked.shop_id,
             actor_id=actor.pk if actor else None,

@@ -142,8 +142,11 @@ class InvalidCreditLimit(LedgerError):
 
 class IdempotencyConflict(LedgerError):
     code = "idempotency_conflict"
+    # Said by a form sent again under its first key with other values (a page kept open and
+    # edited after it was sent): the form is shown again with a fresh key.
     default_message = _(
-        "This request key was already used for a different request. Reload the page and try again."
+        "The page was out of date: this form was already sent with other values. Nothing was "
+        "recorded; check it and send it again."
     )
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet, Sum
@@ -39,6 +40,7 @@ class Overview:
     used_credit: int
     available_credit: int | None
     is_over_limit: bool
+    reserved: int  # held for online orders and checkouts: not spent, not spendable elsewhere
 
 
 def overview(account: Account) -> Overview:
@@ -50,6 +52,7 @@ def overview(account: Account) -> Overview:
         used_credit=account.used_credit,
         available_credit=account.available_credit,
         is_over_limit=account.is_over_limit,
+        reserved=account.reserved,
     )
 
 
@@ -76,6 +79,14 @@ def open_charges(account: Account) -> QuerySet[Charge]:
         .exclude(status=ChargeStatus.VOID)
         .order_by("issued_on", "id")
     )
+
+
+def charges_named(account: Account, ids: Iterable[str]) -> QuerySet[Charge]:
+    """The account's charges among `ids` (as a form sends them; what is not an id is ignored)."""
+    wanted = [
+        int(value) for value in ids if value.isascii() and value.isdigit() and len(value) < 19
+    ]
+    return Charge.objects.filter(shop_id=account.shop_id, account=account, pk__in=wanted)
 
 
 def unapplied_credits(account: Account) -> QuerySet[Credit]:

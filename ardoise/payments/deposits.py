@@ -23,7 +23,18 @@ from ardoise.ledger.models import (
     CreditStatus,
     IdempotencyRecord,
 )
+from ardoise.ledger.services import idempotency
 from ardoise.shops.models import User
+
+APPLY_DEPOSIT = "apply_deposit"
+
+
+def was_applied(*, shop_id: int, idempotency_key: str) -> bool:
+    """Whether this form's key already applied a deposit (its charges may be paid since)."""
+    return (
+        idempotency.result_of(shop_id=shop_id, key=idempotency_key, operation=APPLY_DEPOSIT)
+        is not None
+    )
 
 
 def _waits_for_an_order(credit: Credit, account_id: int) -> bool:
@@ -88,6 +99,16 @@ def apply_deposit(
     wanted = sorted(set(charge_ids))
     with transaction.atomic():
         Account.objects.select_for_update().get(pk=account.pk)
+        # Lock, then claim the form's key for the whole request: sent again as it was, it gives
+        # what the first applied; with other charges, `IdempotencyConflict`.
+        claim = idempotency.claim(
+            shop_id=account.shop_id,
+            key=idempotency_key,
+            operation=APPLY_DEPOSIT,
+            params={"account": account.pk, "charges": wanted},
+        )
+        if claim.replay_of is not None:
+            return _applied_under(account.shop_id, idempotency_key)
         charges = list(
             Charge.objects.select_for_update()
             .filter(pk__in=wanted, shop_id=account.shop_id)
@@ -108,12 +129,10 @@ def apply_deposit(
         credits.sort(key=lambda credit: (credit.received_on, credit.pk))
         applied = spend_credits_on(charges, credits, key_prefix=idempotency_key, actor=actor)
         if applied == 0:
-            earlier = _applied_under(account.shop_id, idempotency_key)
-            if earlier:
-                return earlier
             raise InvalidAllocation(
                 _("Nothing to apply: there is no deposit left, or these charges are paid.")
             )
+        idempotency.settle(claim, account.pk)
         record_event(
             shop_id=account.shop_id,
             actor_id=actor.pk if actor else None,

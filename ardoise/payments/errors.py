@@ -63,3 +63,75 @@ class RefundSplitRequired(LedgerError):
         "This sale is not fully paid: %(to_account)s must go back to the customer's account "
         "and at most %(payout)s may be paid out in %(mode)s. Check the split and confirm."
     )
+
+
+class ChargesBeingPaid(LedgerError):
+    """A checkout for some of the same charges is pending under another reference (two statements
+    that list one invoice, opened at once): paying both would take the money twice."""
+
+    code = "charges_being_paid"
+    default_message = _(
+        "A payment of these invoices was started from another statement and is not finished: "
+        "nothing was charged here. Finish that payment, or try again in %(minutes)s minutes."
+    )
+
+
+# --- The customer's side: online orders, top-ups, paying what is owed (issue 12) ---------------
+
+
+class OrderingClosed(LedgerError):
+    code = "ordering_closed"
+    default_message = _("This shop does not take orders online at the moment.")
+
+
+class AnotherOrderOpen(LedgerError):
+    code = "another_order_open"
+    default_message = _(
+        "You already have an order that is not delivered yet. Pay or cancel it, or wait until "
+        "it is delivered, before you order again."
+    )
+
+
+class ProductNotOrderable(LedgerError):
+    code = "product_not_orderable"
+    default_message = _("One of these products can no longer be ordered. Check your basket.")
+
+
+class InvalidQuantity(LedgerError):
+    code = "invalid_quantity"
+    default_message = _("Each quantity must be above zero, with at most 3 decimals.")
+
+
+class QuoteChanged(LedgerError):
+    code = "quote_changed"
+    default_message = _(
+        "Your balance changed meanwhile: the amount to pay is now %(to_pay)s. Nothing was "
+        "ordered; check the amount and confirm again."
+    )
+
+
+class OnlinePaymentNotOffered(LedgerError):
+    code = "online_payment_not_offered"
+    default_message = _("This shop does not take payments online.")
+
+
+class AboveOnlineMaximum(LedgerError):
+    code = "above_online_maximum"
+    default_message = _(
+        "%(amount)s is above what can be paid online (%(maximum)s). Please contact the shop."
+    )
+
+
+class TopUpOutOfRange(LedgerError):
+    code = "top_up_out_of_range"
+    default_message = _("A top-up must be between %(minimum)s and %(maximum)s.")
+
+
+class NothingOwed(LedgerError):
+    code = "nothing_owed"
+    default_message = _("Nothing is owed on this account.")
+
+
+class NothingToPay(LedgerError):
+    code = "nothing_to_pay"
+    default_message = _("This order has nothing left to pay.")

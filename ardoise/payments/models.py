@@ -158,6 +158,19 @@ class CheckoutStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("checkout status", "Waiting for the payment")
     APPROVED = "approved", pgettext_lazy("checkout status", "Paid")
     DECLINED = "declined", pgettext_lazy("checkout status", "Declined")
+    # Nobody paid in time (an order's checkout expires, and what its order held is released).
+    EXPIRED = "expired", pgettext_lazy("checkout status", "Expired")
+    # Its order was cancelled before it was paid.
+    CANCELLED = "cancelled", pgettext_lazy("checkout status", "Cancelled")
+
+
+class CheckoutPurpose(models.TextChoices):
+    """What an approved checkout pays (`payments.outcomes` records each)."""
+
+    STATEMENT = "statement", pgettext_lazy("checkout purpose", "Statement")
+    ORDER = "order", pgettext_lazy("checkout purpose", "Order")
+    TOP_UP = "top_up", pgettext_lazy("checkout purpose", "Top-up")
+    BALANCE = "balance", pgettext_lazy("checkout purpose", "Amount owed")
 
 
 LIVE_CHECKOUT_STATUSES = [CheckoutStatus.PENDING, CheckoutStatus.APPROVED]
@@ -171,10 +184,25 @@ class Checkout(models.Model):
     reference is paid online at most once. The approval records one ledger payment, keyed by the
     checkout, that settles `charge_ids` first (with `credit_ids` applied to them before it). The
     reference is internal (never shown); `label` is what people read.
+
+    `purpose` says what the payment is for: a statement, an online `order` (the payment is
+    earmarked for the order's charge and the order is accepted), a top-up (a prepayment), or the
+    whole amount owed. An order's checkout `expires_at`: then it is expired and what its order
+    held is released (`payments.orders.expire_checkouts`).
     """
 
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(
+        max_length=12, choices=CheckoutPurpose.choices, default=CheckoutPurpose.STATEMENT
+    )
+    order = models.ForeignKey(
+        "invoicing.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="checkouts",
+    )
     provider = models.CharField(max_length=30)
     reference = models.CharField(max_length=60)
     amount = models.BigIntegerField()
@@ -195,6 +223,7 @@ class Checkout(models.Model):
         "ledger.Credit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -212,6 +241,18 @@ class Checkout(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="payments_checkout_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose="order", order__isnull=False)
+                | (~models.Q(purpose="order") & models.Q(order__isnull=True)),
+                name="payments_checkout_order_iff_purpose",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status="pending", expires_at__isnull=False),
+                name="payments_checkout_expiring",
             ),
         ]
 

@@ -5,6 +5,7 @@ handled; a confirmed checkout records exactly one payment (its idempotency key i
 the checkout), so a replayed webhook or a second browser tab records nothing more.
 """
 
+import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 
@@ -12,17 +13,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ardoise.audit.services import record_event
-from ardoise.ledger import services as ledger
+from ardoise.invoicing.models import Order
 from ardoise.ledger.models import Account, Charge, Credit, CreditStatus
+from ardoise.payments import outcomes
 from ardoise.payments.deposits import spend_credits_on
+from ardoise.payments.errors import ChargesBeingPaid
 from ardoise.payments.models import (
-    BuiltInMode,
     Checkout,
+    CheckoutPurpose,
     CheckoutStatus,
     OnlinePaymentSettings,
     ProviderEvent,
 )
-from ardoise.payments.providers.base import ProviderError
+from ardoise.payments.providers.base import PaymentProvider, ProviderError
 from ardoise.payments.providers.registry import get_provider
 from ardoise.payments.selectors import live_checkout, online_provider_for
 from ardoise.shops.models import User
@@ -60,6 +63,7 @@ def start_checkout(
     return_url: str,
     credit_ids: Sequence[int] = (),
     label: str = "",
+    purpose: str = CheckoutPurpose.STATEMENT,
 ) -> Checkout:
     """Open (or reuse) the one live checkout for `reference` and return it.
 
@@ -68,8 +72,11 @@ def start_checkout(
     `charge_ids` (a statement's unapplied credits): they settle those charges with the payment.
 
     A second call while a checkout is pending or approved returns that checkout (two tabs pay
-    through one checkout; a paid reference cannot be paid again). The provider is called after
-    the row is committed, never inside a transaction; if it fails, the checkout is declined and
+    through one checkout; a paid reference cannot be paid again). A checkout pending for some of
+    the same charges under another reference (two statements listing one invoice) refuses this
+    one, `ChargesBeingPaid`, for `PENDING_HOLD` after it started: starts on one account queue on
+    its row, so two started at once cannot both pass. The provider is called after the row is
+    committed, never inside a transaction; if it fails, the checkout is declined and
     `OnlinePaymentUnavailable` raised.
     """
     provider = online_provider_for(account.shop_id)
@@ -78,17 +85,17 @@ def start_checkout(
     try:
         # durable: the row is committed before the provider is called, never inside a caller's.
         with transaction.atomic(durable=True):
-            checkout = Checkout.objects.create(
-                shop_id=account.shop_id,
+            Account.objects.select_for_update().filter(pk=account.pk).first()
+            checkout = new_checkout(
                 account=account,
-                provider=provider.code,
-                reference=reference,
+                provider_code=provider.code,
                 amount=amount,
-                currency=account.currency,
-                charge_ids=list(charge_ids),
-                credit_ids=list(credit_ids),
-                label=label[:60],
+                reference=reference,
+                charge_ids=charge_ids,
+                credit_ids=credit_ids,
+                label=label,
                 return_url=return_url,
+                purpose=purpose,
             )
     except IntegrityError:
         existing = live_checkout(shop_id=account.shop_id, reference=reference)
@@ -101,21 +108,94 @@ def start_checkout(
                 return_url=return_url,
                 credit_ids=credit_ids,
                 label=label,
+                purpose=purpose,
             )
         return existing
+    return connect_checkout(checkout, provider)
+
+
+def new_checkout(
+    *,
+    account: Account,
+    provider_code: str,
+    amount: int,
+    reference: str,
+    return_url: str,
+    purpose: str,
+    charge_ids: Sequence[int] = (),
+    credit_ids: Sequence[int] = (),
+    label: str = "",
+    order: Order | None = None,
+    expires_at: dt.datetime | None = None,
+) -> Checkout:
+    """The pending checkout row, written in the caller's transaction, which holds the account
+    row's lock (so a checkout pending for some of the same charges refuses it: see
+    `_refuse_charges_being_paid`); once that is committed, `connect_checkout` asks the provider
+    for its page (never inside a transaction)."""
+    _refuse_charges_being_paid(account, reference, charge_ids)
+    return Checkout.objects.create(
+        shop_id=account.shop_id,
+        account=account,
+        provider=provider_code,
+        purpose=CheckoutPurpose(purpose),
+        order=order,
+        reference=reference,
+        amount=amount,
+        currency=account.currency,
+        charge_ids=list(charge_ids),
+        credit_ids=list(credit_ids),
+        label=label[:60],
+        return_url=return_url,
+        expires_at=expires_at,
+    )
+
+
+def connect_checkout(checkout: Checkout, provider: PaymentProvider | None = None) -> Checkout:
+    """Open the provider's hosted checkout for a committed pending row. If the provider fails,
+    the checkout is declined (what its order held is released) and `OnlinePaymentUnavailable`
+    raised."""
+    if checkout.provider_checkout_id or checkout.status != CheckoutStatus.PENDING:
+        return checkout
     try:
+        provider = provider or get_provider(checkout.provider)
         session = provider.create_checkout(
-            amount=amount, currency=account.currency, reference=reference, return_url=return_url
+            amount=checkout.amount,
+            currency=checkout.currency,
+            reference=checkout.reference,
+            return_url=checkout.return_url,
         )
     except ProviderError as error:
-        Checkout.objects.filter(pk=checkout.pk, status=CheckoutStatus.PENDING).update(
-            status=CheckoutStatus.DECLINED, completed_at=timezone.now()
-        )
+        # durable: the provider call happened outside any transaction; this records its failure.
+        with transaction.atomic(durable=True):
+            failed = Checkout.objects.filter(pk=checkout.pk, status=CheckoutStatus.PENDING)
+            if failed.update(status=CheckoutStatus.DECLINED, completed_at=timezone.now()):
+                outcomes.checkout_closed(checkout)
         raise OnlinePaymentUnavailable() from error
     checkout.provider_checkout_id = session.provider_checkout_id
     checkout.redirect_url = session.redirect_url
     checkout.save(update_fields=["provider_checkout_id", "redirect_url"])
     return checkout
+
+
+# How long a pending checkout keeps others from paying its charges (a customer at the provider's
+# page); after that it is taken as abandoned. A payment it still gets is recorded all the same,
+# and an invoice paid twice leaves the excess on the customer's balance, never lost.
+PENDING_HOLD = dt.timedelta(minutes=30)
+
+
+def _refuse_charges_being_paid(account: Account, reference: str, charge_ids: Sequence[int]) -> None:
+    if not charge_ids:
+        return
+    since = timezone.now() - PENDING_HOLD
+    pending = Checkout.objects.filter(
+        shop_id=account.shop_id,
+        account=account,
+        status=CheckoutStatus.PENDING,
+        created_at__gte=since,
+    ).exclude(reference=reference)
+    wanted = set(charge_ids)
+    if any(wanted & set(other.charge_ids) for other in pending):
+        raise ChargesBeingPaid(minutes=int(PENDING_HOLD.total_seconds() // 60))
 
 
 def receive_confirmation(
@@ -197,6 +277,7 @@ def _handle_event(
             checkout.status = CheckoutStatus.DECLINED
             checkout.completed_at = timezone.now()
             checkout.save(update_fields=["status", "completed_at"])
+            outcomes.checkout_closed(checkout)
         else:
             outcome = "payment_recorded"
             _record_checkout_payment(checkout)
@@ -213,7 +294,9 @@ def _handle_event(
 def _record_checkout_payment(checkout: Checkout) -> None:
     """The payment, earmarked for the checkout's charges: whatever the shop's allocation
     setting, the credits the payer counted (`credit_ids`) and then the payment settle those
-    charges, oldest first; only what is left goes to the balance."""
+    charges, oldest first; only what is left goes to the balance (or, for an order, waits for
+    its charge: `payments.outcomes`). An order's row is locked before the account's."""
+    order = outcomes.lock_order(checkout)
     account = Account.objects.select_for_update().get(pk=checkout.account_id)
     charges = sorted(
         Charge.objects.filter(
@@ -222,19 +305,14 @@ def _record_checkout_payment(checkout: Checkout) -> None:
         key=lambda charge: (charge.issued_on, charge.pk),
     )
     _apply_counted_credits(checkout, charges)
-    credit = ledger.record_payment(
-        account=account,
-        amount=checkout.amount,
-        mode=BuiltInMode.ONLINE,
-        idempotency_key=f"checkout:{checkout.pk}",
-        actor=None,
-        reference=checkout.label or checkout.reference,
-        apply_to=charges,
+    credit = outcomes.record_credit(
+        checkout=checkout, account=account, charges=charges, order=order
     )
     checkout.status = CheckoutStatus.APPROVED
     checkout.credit = credit
     checkout.completed_at = timezone.now()
     checkout.save(update_fields=["status", "credit", "completed_at"])
+    outcomes.after_payment(checkout=checkout, order=order)
     record_event(
         shop_id=checkout.shop_id,
         actor_id=None,
@@ -274,6 +352,8 @@ def _apply_counted_credits(checkout: Checkout, charges: list[Charge]) -> None:
 
 __all__ = [
     "OnlinePaymentUnavailable",
+    "connect_checkout",
+    "new_checkout",
     "receive_confirmation",
     "set_online_provider",
     "start_checkout",

@@ -269,7 +269,13 @@ def settle_invoice(
             shop_id=shop.pk, idempotency_key=idempotency_key
         ).first()
         if settlement is not None:
-            if (settlement.invoice_id, settlement.mode) != (invoice.pk, mode):
+            # The account mode stores what it could deduct, which may be less than was asked.
+            asked = amount if mode != ACCOUNT else settlement.amount
+            if (settlement.invoice_id, settlement.mode, settlement.amount) != (
+                invoice.pk,
+                mode,
+                asked,
+            ):
                 raise IdempotencyConflict()
             return settlement
         _refuse_void(charge)

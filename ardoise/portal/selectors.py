@@ -1,28 +1,22 @@
 """What the portal reads for the customer, computed in one place.
 
 `balance_summary` feeds the header every portal page shows (top right): the balance in words and
-colour, and what the customer can still spend. What they can spend is the ledger's figure
-(balance + credit limit − what accepted orders and open checkouts hold); until the reservations
-of issue 12 reach main it is balance + credit limit, and only `spendable` below changes then.
+colour, and what the customer can still spend: the ledger's figure (balance + credit limit −
+what accepted orders and open checkouts hold, `ledger.selectors.spendable`).
 """
 
 from dataclasses import dataclass
 
 from ardoise.ledger.models import Account
-
-
-def spendable(account: Account) -> int | None:
-    """What the customer may still spend; None when the account has no credit limit."""
-    if account.credit_limit is None:
-        return None
-    return account.balance + account.credit_limit
+from ardoise.ledger.selectors import spendable
 
 
 @dataclass(frozen=True)
 class BalanceSummary:
     balance: int
     currency: str
-    spendable: int | None  # None: no limit; for display clamped at 0
+    spendable: int | None  # None: no limit; clamped at 0
+    reserved: int = 0  # what undelivered orders and open checkouts hold
 
     @property
     def in_favour(self) -> bool:
@@ -48,5 +42,8 @@ class BalanceSummary:
 
 def balance_summary(account: Account) -> BalanceSummary:
     return BalanceSummary(
-        balance=account.balance, currency=account.currency, spendable=spendable(account)
+        balance=account.balance,
+        currency=account.currency,
+        spendable=spendable(account),
+        reserved=account.reserved,
     )

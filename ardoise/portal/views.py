@@ -26,17 +26,22 @@ def _link_error(request: HttpRequest, error: InvalidLink) -> HttpResponse:
 
 
 def _statement_response(
-    request: HttpRequest, link: StatementLink, token: str, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    link: StatementLink,
+    token: str,
+    *,
+    error: NotPayableOnline | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     statement = link.statement
-    with override(statement.language):
+    with override(statement.language):  # the page, and the refusal on it, in the statement's
         state = payment_state(statement)
         context = {
             "statement": statement,
             "doc": statement_document(statement, pays_online=state.can_pay),
             "payment": state,
             "token": token,
-            "error": error,
+            "error": str(error) if error else "",
         }
         return render(request, "portal/statement.html", context, status=status)
 
@@ -60,7 +65,7 @@ def statement_pay(request: HttpRequest, token: str) -> HttpResponse:
     try:
         checkout = pay_statement(link=link, return_url=return_url)
     except NotPayableOnline as error:
-        return _statement_response(request, link, token, error=str(error), status=409)
+        return _statement_response(request, link, token, error=error, status=409)
     if checkout.status != CheckoutStatus.PENDING or not checkout.redirect_url:
         return redirect(return_url)
     return redirect(checkout.redirect_url)

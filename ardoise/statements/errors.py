@@ -4,17 +4,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.errors import Refusal
 
-class StatementError(Exception):
+
+class StatementError(Refusal):
     code = "statement_error"
     default_message: Any = _("The statement could not be processed.")
-
-    def __init__(self, message: Any = None) -> None:
-        self.message = message if message is not None else self.default_message
-        super().__init__(str(self.message))
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class InvalidEmail(StatementError):

@@ -12,6 +12,7 @@ from django.db.models import F
 
 from ardoise.audit.services import record_event
 from ardoise.customers.models import Customer
+from ardoise.ledger.errors import IdempotencyConflict
 from ardoise.ledger.models import Account
 from ardoise.shops.models import User
 from ardoise.statements.models import Statement, StatementCounter, StatementLine, StatementSend
@@ -92,7 +93,7 @@ def issue_statement(*, account: Account, actor: User | None, idempotency_key: st
             locked = Account.objects.select_for_update().get(pk=account.pk)
             found = existing.first()
             if found is not None:
-                return found
+                return _same_account(found, account)
             customer = Customer.objects.get(pk=locked.customer_id)
             statement, lines = snapshot_account(account=locked, customer=customer)
             unchanged = _unchanged_statement(locked, statement, lines)
@@ -119,7 +120,15 @@ def issue_statement(*, account: Account, actor: User | None, idempotency_key: st
         found = existing.first()
         if found is None:
             raise
-        return found
+        return _same_account(found, account)
+    return statement
+
+
+def _same_account(statement: Statement, account: Account) -> Statement:
+    """The statement a key made, if it was made for `account`: the key of another account's
+    statement (a page kept open on one customer, its key sent from another's) is refused."""
+    if statement.account_id != account.pk:
+        raise IdempotencyConflict()
     return statement
 
 
@@ -131,6 +140,12 @@ def record_send(
     Returns the send and whether this call created it. Composed: inside `queue_statement_email`'s
     transaction, and alone in the worker for a bulk item.
     """
+    first = StatementSend.objects.filter(shop_id=statement.shop_id, idempotency_key=idempotency_key)
+    send = first.first()
+    if send is not None:
+        if (send.statement_id, send.email) != (statement.pk, email):
+            raise IdempotencyConflict()  # the key of a send elsewhere: the page was out of date
+        return send, False
     # savepoint=False: it joins the caller's transaction when composed, and is one on its own.
     with transaction.atomic(savepoint=False):
         send, created = StatementSend.objects.get_or_create(

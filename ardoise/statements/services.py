@@ -14,8 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ardoise.audit.services import record_event
+from ardoise.ledger.errors import IdempotencyConflict
 from ardoise.ledger.models import Account
 from ardoise.payments import online as payments
+from ardoise.payments.errors import ChargesBeingPaid
 from ardoise.payments.models import Checkout
 from ardoise.shops.models import Shop, User
 from ardoise.statements.errors import InvalidEmail, NotPayableOnline
@@ -90,6 +92,11 @@ def start_statement_run(
     the job twice by mistake sends nobody a second statement. The same key returns the first run.
     """
     minimum_debt = max(int(minimum_debt), 1)
+    first = StatementRun.objects.filter(shop_id=shop.pk, idempotency_key=idempotency_key).first()
+    if first is not None:
+        if first.minimum_debt != minimum_debt:
+            raise IdempotencyConflict()  # the key of another run: the page was out of date
+        return first
     # durable: a view's use case, never inside another's transaction.
     with transaction.atomic(durable=True):
         run, created = StatementRun.objects.get_or_create(
@@ -174,7 +181,12 @@ def pay_statement(*, link: StatementLink, return_url: str) -> Checkout:
     whatever the shop's allocation setting; only the rest goes to the balance. The payment
     reads "Statement No. 3 paid online" in the shop's language, not its internal reference.
     """
-    statement = link.statement
+    return pay_statement_online(statement=link.statement, return_url=return_url)
+
+
+def pay_statement_online(*, statement: Statement, return_url: str) -> Checkout:
+    """`pay_statement` for a statement the caller already holds (the portal's statements page,
+    scoped to the signed-in customer): the same checkout, the same refusals."""
     state = payment_state(statement)
     if state.state not in {PaymentState.PAYABLE, PaymentState.PENDING}:
         raise NotPayableOnline(state.message)
@@ -192,6 +204,8 @@ def pay_statement(*, link: StatementLink, return_url: str) -> Checkout:
         )
     except payments.OnlinePaymentUnavailable as error:
         raise NotPayableOnline() from error
+    except ChargesBeingPaid as error:
+        raise NotPayableOnline(error.message, **error.params) from error
 
 
 # --- Settings -----------------------------------------------------------------------------------

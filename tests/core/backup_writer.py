@@ -1,14 +1,17 @@
 """A process that keeps writing to the ledger while a backup is taken (test_backups.py).
 
-`python -m tests.core.backup_writer setup` prints the account id; `... write ACCOUNT SECONDS`
-posts charges and payments for that long and prints how many; `... totals` prints the figures
-a restore must reproduce.
+`python -m tests.core.backup_writer setup` prints the account id; `... write ACCOUNT FOLDER`
+posts charges and payments, touches FOLDER/started once the first are committed, goes on until
+FOLDER/stop exists (two minutes at most), and prints how many; `... totals` prints the figures a
+restore must reproduce. The files, not a duration, keep the writer busy for the whole backup on
+a machine however loaded.
 """
 
 import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -28,13 +31,15 @@ def main(command: str, *args: str) -> dict[str, Any]:
         return {"account": make_account(make_shop()).pk}
     if command == "write":
         account = Account.objects.get(pk=int(args[0]))
-        deadline, writes = time.monotonic() + float(args[1]), 0
-        while time.monotonic() < deadline:
+        folder = Path(args[1])
+        deadline, writes = time.monotonic() + 120, 0
+        while time.monotonic() < deadline and not (folder / "stop").exists():
             ledger.post_charge(account=account, total=7_00, idempotency_key=key(), actor=None)
             ledger.record_payment(
                 account=account, amount=5_00, mode="cash", idempotency_key=key(), actor=None
             )
             writes += 2
+            (folder / "started").touch()
         return {"writes": writes}
     if command == "totals":
         return {

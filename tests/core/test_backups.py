@@ -56,18 +56,24 @@ def test_a_backup_taken_under_writes_restores_with_the_same_ledger(
     (var / "media" / "logos" / "shop.png").write_bytes(b"\x89PNG logo")
     env = _env(live_file, var)
     account = _json(_run(env, "-m", "tests.core.backup_writer", "setup"))["account"]
+    signals = tmp_path / "writer"
+    signals.mkdir()
     writer = subprocess.Popen(
-        [sys.executable, "-m", "tests.core.backup_writer", "write", str(account), "6"],
+        [sys.executable, "-m", "tests.core.backup_writer", "write", str(account), str(signals)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2.5)  # the writer is busy posting when the backup starts
+    for _ in range(600):  # the writer is busy posting when the backup starts
+        if (signals / "started").exists() or writer.poll() is not None:
+            break
+        time.sleep(0.1)
 
     backup = _run(env, "manage.py", "backup_database", str(tmp_path / "backup"))
-    out, err = writer.communicate(timeout=120)
+    (signals / "stop").touch()  # and it goes on until the backup is taken
+    out, err = writer.communicate(timeout=180)
 
     assert backup.returncode == 0, backup.stderr
     assert writer.returncode == 0, err

@@ -79,12 +79,14 @@ def test_a_second_account_in_the_same_currency_is_refused(account: Account) -> N
 # --- create_customer_with_account ---------------------------------------------------------------
 
 
-def _new_customer(shop: Shop, idempotency_key: str, name: str = "Le Bistrot") -> Customer:
+def _new_customer(
+    shop: Shop, idempotency_key: str, name: str = "Le Bistrot", credit_limit: int = 80_00
+) -> Customer:
     return ledger.create_customer_with_account(
         shop_id=shop.pk,
         actor=owner_of(shop),
         fields={"name": name, "email": "bistrot@example.com"},
-        credit_limit=80_00,
+        credit_limit=credit_limit,
         idempotency_key=idempotency_key,
     )
 
@@ -103,18 +105,30 @@ def test_create_customer_with_account_writes_both_with_their_events(shop: Shop) 
     ]
 
 
-@pytest.mark.parametrize("name", ["Le Bistrot", "Le Bistrot du port"])
 def test_create_customer_with_account_twice_with_one_key_gives_the_first_customer(
-    shop: Shop, name: str
+    shop: Shop,
 ) -> None:
     same = key()
     first = _new_customer(shop, same)
     customers = Customer.objects.count()
 
     with nothing_written():
-        again = _new_customer(shop, same, name=name)
+        again = _new_customer(shop, same)
 
     assert (again.pk, again.name, Customer.objects.count()) == (first.pk, "Le Bistrot", customers)
+
+
+@pytest.mark.parametrize(
+    "changed", [{"name": "Le Bistrot du port"}, {"credit_limit": 50_00}], ids=["name", "limit"]
+)
+def test_one_key_for_a_customer_with_other_details_is_refused(
+    shop: Shop, changed: dict[str, object]
+) -> None:
+    same = key()
+    _new_customer(shop, same)
+
+    with nothing_written(), pytest.raises(IdempotencyConflict):
+        _new_customer(shop, same, **changed)  # type: ignore[arg-type]
 
 
 def test_create_customer_with_account_with_a_key_another_operation_used_is_refused(

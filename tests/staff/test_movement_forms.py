@@ -220,8 +220,10 @@ def test_a_stale_key_reused_for_another_amount_is_refused(
 
     assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [
-        "This request key was already used for a different request. Reload the page and try again."
+        "The page was out of date: this form was already sent with other values. Nothing was "
+        "recorded; check it and send it again."
     ]
+    assert response.context["form"]["idempotency_key"].value() != data["idempotency_key"]
     assert database_snapshot() == after_first
 
 

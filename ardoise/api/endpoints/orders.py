@@ -23,7 +23,7 @@ from ardoise.api.schemas import (
     StatementPage,
 )
 from ardoise.invoicing import services as invoicing
-from ardoise.invoicing.models import Order, Unit
+from ardoise.invoicing.models import Order, OrderChannel, Unit
 from ardoise.invoicing.totals import LineInput
 from ardoise.shops.permissions import Permission
 from ardoise.statements.issuing import issue_statement
@@ -63,7 +63,12 @@ def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
 
     def work(key: str) -> tuple[int, dict[str, Any], Any]:
         order = invoicing.create_order(
-            account=account, lines=lines, actor=None, idempotency_key=key, note=payload.note
+            account=account,
+            lines=lines,
+            actor=None,
+            idempotency_key=key,
+            note=payload.note,
+            channel=OrderChannel.API,
         )
         return 201, present.order(order), order
 

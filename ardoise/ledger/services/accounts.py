@@ -70,7 +70,7 @@ def create_customer_with_account(
 
     The idempotency key guards both: a form posted twice gives the first customer back (the
     second attempt's customer row rolls back with its refused account claim, whose fingerprint
-    names another customer).
+    names another customer); the key sent again with other details is `IdempotencyConflict`.
     """
     try:
         with transaction.atomic(durable=True):
@@ -87,7 +87,12 @@ def create_customer_with_account(
         )
         if first is None:
             raise
-        return Account.objects.select_related("customer").get(pk=first).customer
+        account = Account.objects.select_related("customer").get(pk=first)
+        asked = {**fields, "credit_limit": None if credit_limit is None else _limit(credit_limit)}
+        made = {name: getattr(account.customer, name) for name in fields}
+        if asked != {**made, "credit_limit": account.credit_limit}:
+            raise  # the key of a customer made with other details: the form was out of date
+        return account.customer
     return customer
 
 

@@ -115,6 +115,7 @@ def _facts(data: dict[str, Any], reading: Reading) -> dict[str, Any]:
     return {
         "amount": reading.money(data.get("amount")),
         "total": reading.money(data.get("total")),
+        "to_pay": reading.money(data.get("to_pay")),
         "to_account": reading.money(data.get("to_account")),
         "payout": reading.money(data.get("payout")),
         "minimum": reading.money(data.get("minimum_debt")),
@@ -173,6 +174,22 @@ PLAIN: dict[str, StrOrPromise] = {
     ),
     "customers.portal.email_changed": gettext_lazy("The customer changed their email."),
     "ledger.reservation.held": gettext_lazy("Reserved %(amount)s of the balance."),
+    "ledger.reservation.released": gettext_lazy("Released %(amount)s reserved on the balance."),
+    "ledger.reservation.consumed": gettext_lazy(
+        "Charged the %(amount)s reserved for an order on delivery."
+    ),
+    "payments.order.accepted": gettext_lazy(
+        "Accepted an online order of %(total)s, deducted from the account."
+    ),
+    "payments.order.awaiting_payment": gettext_lazy(
+        "An online order of %(total)s waits for its online payment of %(to_pay)s."
+    ),
+    "payments.order.paid": gettext_lazy(
+        "An online order of %(total)s was paid online (%(amount)s)."
+    ),
+    "payments.checkout.expired": gettext_lazy(
+        "An online payment of %(amount)s was not made in time: it expired."
+    ),
     "shops.portal_settings.changed": gettext_lazy("Changed the customer portal settings."),
     "shops.shop.created": gettext_lazy("Created the shop."),
     "shops.role.created": gettext_lazy("Created the role %(name)s."),
@@ -237,6 +254,9 @@ KINDS: list[Kind] = [
                 "invoicing.order.created",
                 "invoicing.order.cancelled",
                 "invoicing.invoice.issued",
+                "payments.order.accepted",
+                "payments.order.awaiting_payment",
+                "payments.order.paid",
             }
         ),
     ),
@@ -251,6 +271,7 @@ KINDS: list[Kind] = [
                 "ledger.allocation.released",
                 "payments.invoice.settled",
                 "payments.checkout.approved",
+                "payments.checkout.expired",
                 "payments.deposit.applied",
             }
         ),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from ardoise.core.forms import IdempotentForm
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import (
     CreditLimitExceeded,
@@ -47,7 +48,7 @@ class Movement:
     explanation: StrOrPromise
     done_message: StrOrPromise
     permission: Permission
-    form: Callable[[MemberRequest, Account], forms.Form]
+    form: Callable[[MemberRequest, Account], IdempotentForm]
     record: Callable[[MemberRequest, Account, dict[str, Any]], object]
     # What the form says when the shop has turned automatic allocation off (None: the same).
     explanation_manual: StrOrPromise | None = None
@@ -59,7 +60,7 @@ class Movement:
         return self.explanation_manual
 
 
-def _receipt_form(request: MemberRequest, account: Account) -> forms.Form:
+def _receipt_form(request: MemberRequest, account: Account) -> IdempotentForm:
     modes = counter_modes(account.shop_id)
     initial: dict[str, Any] = {"day": timezone.localdate()}
     shop = request.membership.shop
@@ -93,7 +94,7 @@ def _record_top_up(request: MemberRequest, account: Account, data: dict[str, Any
     return _receive(request, account, data, top_up=True)
 
 
-def _debit_form(request: MemberRequest, account: Account) -> forms.Form:
+def _debit_form(request: MemberRequest, account: Account) -> IdempotentForm:
     membership = request.membership
     may_override = membership.can(Permission.ACCOUNTS_OVERRIDE_LIMIT)
     return DebitAdjustmentForm(request.POST or None, may_override=may_override)
@@ -113,7 +114,7 @@ def _post_debit(request: MemberRequest, account: Account, data: dict[str, Any]) 
     )
 
 
-def _credit_form(request: MemberRequest, account: Account) -> forms.Form:
+def _credit_form(request: MemberRequest, account: Account) -> IdempotentForm:
     return AdjustmentForm(request.POST or None)
 
 

@@ -7,7 +7,12 @@ Context names are a contract with the panels other areas include (`customer`, `a
 from typing import Any
 
 from ardoise.ledger.models import Account
-from ardoise.ledger.selectors import account_activity, balance_series, overview
+from ardoise.ledger.selectors import (
+    account_activity,
+    balance_series,
+    held_reservations,
+    overview,
+)
 from ardoise.payments.models import PaymentMode
 from ardoise.payments.selectors import ACCOUNT, money_received
 from ardoise.shops.access import MemberRequest
@@ -55,6 +60,10 @@ def account_context(
         "customer": account.customer,
         "account": account,
         "overview": overview(account),
+        # Read only when something is held (the cached `reserved` says): no query otherwise.
+        "reservations": selectors.reservation_rows(held_reservations(account))
+        if account.reserved
+        else [],
         "limit_form": limit_form,
         "automatic": automatic,
         "idle": idle,

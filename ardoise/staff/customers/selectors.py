@@ -5,17 +5,19 @@ balances come from a join on the account row (indexed on (shop, balance)), never
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.expressions import OrderBy
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from ardoise.core.dates import clamp_day
 from ardoise.customers.models import Customer, search_condition
-from ardoise.ledger.models import Account, Charge
+from ardoise.ledger.models import Account, Charge, Reservation
 from ardoise.ledger.selectors import open_charges, unapplied_credits
 from ardoise.shops.models import Shop
 
@@ -203,3 +205,40 @@ def idle_deposit(account: Account, *, automatic: bool) -> IdleDeposit | None:
         automatic=automatic,
         open_charges=list(open_charges(account)),
     )
+
+
+@dataclass(frozen=True)
+class ReservationRow:
+    """A hold on the account as staff read it: what it is for, where to see it, how much."""
+
+    label: StrOrPromise
+    url: str
+    amount: int
+    since: dt.datetime
+    expires_at: dt.datetime | None
+
+
+def _reservation_for(reference: str) -> tuple[StrOrPromise, str]:
+    kind, _sep, number = reference.partition(":")
+    if kind == "order" and number.isdigit():
+        label = _("Online order No. %(number)s") % {"number": number}
+        return label, reverse("staff:order_detail", args=[int(number)])
+    if kind == "checkout":
+        return _("Online payment started, not confirmed yet"), ""
+    return reference, ""
+
+
+def reservation_rows(reservations: Iterable[Reservation]) -> list[ReservationRow]:
+    rows = []
+    for reservation in reservations:
+        label, url = _reservation_for(reservation.reference)
+        rows.append(
+            ReservationRow(
+                label=label,
+                url=url,
+                amount=reservation.amount,
+                since=reservation.created_at,
+                expires_at=reservation.expires_at,
+            )
+        )
+    return rows

@@ -18,7 +18,7 @@ from ardoise.core.money import format_money
 from ardoise.customers.services import EDITABLE_FIELDS, update_customer
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import CreditLimitExceeded, LedgerError
-from ardoise.ledger.selectors import open_charges
+from ardoise.ledger.selectors import charges_named, open_charges
 from ardoise.payments import deposits
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
@@ -72,15 +72,19 @@ def customer_create(request: MemberRequest) -> HttpResponse:
     form = NewCustomerForm(request.POST or None, default_limit=shop.default_credit_limit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        customer = ledger.create_customer_with_account(
-            shop_id=shop.pk,
-            actor=request.user,
-            fields={name: data[name] for name in EDITABLE_FIELDS},
-            credit_limit=data["credit_limit"],
-            idempotency_key=data["idempotency_key"],
-        )
-        messages.success(request, _("Customer created."))
-        return redirect("staff:customer_account", customer.pk)
+        try:
+            customer = ledger.create_customer_with_account(
+                shop_id=shop.pk,
+                actor=request.user,
+                fields={name: data[name] for name in EDITABLE_FIELDS},
+                credit_limit=data["credit_limit"],
+                idempotency_key=data["idempotency_key"],
+            )
+        except LedgerError as error:
+            form.refuse(error)
+        else:
+            messages.success(request, _("Customer created."))
+            return redirect("staff:customer_account", customer.pk)
     context = {"form": form, "nav": "customers"}
     return render(request, "staff/customers/form.html", context, status=movements.status(form))
 
@@ -128,7 +132,7 @@ def customer_credit_limit(request: MemberRequest, customer_id: int) -> HttpRespo
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
-            form.add_error("credit_limit", str(error))
+            form.refuse(error, "credit_limit")
         else:
             messages.success(request, _("Credit limit saved."))
             return redirect("staff:customer_account", customer_id)
@@ -143,6 +147,13 @@ def customer_apply_deposit(request: MemberRequest, customer_id: int) -> HttpResp
         request.membership, customer_id, perm=Permission.PAYMENTS_RECORD
     )
     form = ApplyDepositForm(request.POST, charges=list(open_charges(account)))
+    key = request.POST.get("idempotency_key", "")
+    if not form.is_valid() and deposits.was_applied(shop_id=account.shop_id, idempotency_key=key):
+        # Sent already: the charges it paid are no longer open, so the form cannot name them.
+        # The service says whether it is the same request (its first result) or another.
+        form = ApplyDepositForm(
+            request.POST, charges=list(charges_named(account, request.POST.getlist("charges")))
+        )
     if form.is_valid():
         try:
             applied = deposits.apply_deposit(
@@ -152,7 +163,7 @@ def customer_apply_deposit(request: MemberRequest, customer_id: int) -> HttpResp
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
-            form.add_error("charges", str(error))
+            form.refuse(error, "charges")
         else:
             amount = format_money(applied, account.currency)
             messages.success(request, _("%(amount)s of the deposit applied.") % {"amount": amount})
@@ -178,7 +189,7 @@ def customer_deactivate(request: MemberRequest, customer_id: int) -> HttpRespons
                 reason="deactivated",
             )
         except LedgerError as error:
-            form.add_error(None, str(error))
+            form.refuse(error)
         else:
             messages.success(request, _("Credit account deactivated: the credit limit is now 0."))
             return redirect("staff:customer_account", customer_id)
@@ -198,7 +209,7 @@ def customer_movement(request: MemberRequest, customer_id: int, kind: str) -> Ht
         try:
             movement.record(request, account, form.cleaned_data)
         except LedgerError as error:
-            form.add_error(movements.field_for(error), str(error))
+            form.refuse(error, movements.field_for(error))
             if isinstance(error, CreditLimitExceeded):
                 here = reverse("staff:customer_movement", args=[customer_id, kind])
                 refusal = limit_refusal(

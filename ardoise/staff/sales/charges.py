@@ -138,7 +138,7 @@ def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
         except ModeOnlineOnly as error:
             form.add_error("mode", str(error))
         except LedgerError as error:
-            form.add_error("amount", str(error))
+            form.refuse(error, "amount")
         else:
             messages.success(request, _settled_message(settlement.overpayment))
             return redirect("staff:charge_detail", charge.pk)
@@ -282,7 +282,7 @@ def charge_refund(request: MemberRequest, charge_id: int) -> HttpResponse:
             form.is_valid()
             form.add_error("to_account", str(error))
         except LedgerError as error:
-            form.add_error("amount", str(error))
+            form.refuse(error, "amount")
         else:
             messages.success(request, _refund_message(note))
             return redirect("staff:charge_detail", charge.pk)

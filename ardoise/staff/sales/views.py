@@ -101,7 +101,7 @@ def sale_new(request: MemberRequest) -> HttpResponse:
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except LedgerError as error:
-            form.add_error(None, str(error))
+            form.refuse(error)
         else:
             if request.POST.get("action") == "deliver":
                 return _deliver(request, order, f"{order.idempotency_key}:deliver")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ardoise.core.errors import Refusal
 from ardoise.core.htmx import is_htmx
 from ardoise.ledger.selectors import debtors
 from ardoise.payments.models import OnlinePaymentSettings
@@ -22,7 +23,6 @@ from ardoise.staff.statements.forms import (
     StatementSettingsForm,
 )
 from ardoise.statements import selectors
-from ardoise.statements.errors import StatementError
 from ardoise.statements.issuing import issue_statement
 from ardoise.statements.models import RECENT_STATEMENT
 from ardoise.statements.rendering import (
@@ -56,20 +56,22 @@ def statement_preview(request: MemberRequest, customer_id: int) -> HttpResponse:
     form = SendStatementForm(request.POST or None, initial={"email": account.customer.email})
     if form.is_valid():
         data = form.cleaned_data
-        statement = issue_statement(
-            account=account, actor=request.membership.user, idempotency_key=data["idempotency_key"]
-        )
-        if data["action"] != "send":
-            return redirect(f"staff:statement_{data['action']}", statement.pk)
         try:
+            statement = issue_statement(
+                account=account,
+                actor=request.membership.user,
+                idempotency_key=data["idempotency_key"],
+            )
+            if data["action"] != "send":
+                return redirect(f"staff:statement_{data['action']}", statement.pk)
             send = queue_statement_email(
                 statement=statement,
                 email=data["email"],
                 actor=request.membership.user,
                 idempotency_key=data["idempotency_key"] + ":send",
             )
-        except StatementError as error:
-            form.add_error("email", str(error))
+        except Refusal as error:
+            form.refuse(error, "email")
         else:
             _queued_banner(request, statement.number, send.email)
             return redirect("staff:statement_detail", statement.pk)
@@ -98,13 +100,17 @@ def statement_send(request: MemberRequest, statement_id: int) -> HttpResponse:
     statement = get_statement_for_member(request.membership, statement_id)
     form = ResendForm(request.POST)
     if form.is_valid():
-        send = queue_statement_email(
-            statement=statement,
-            email=form.cleaned_data["email"],
-            actor=request.membership.user,
-            idempotency_key=form.cleaned_data["idempotency_key"],
-        )
-        _queued_banner(request, statement.number, send.email)
+        try:
+            send = queue_statement_email(
+                statement=statement,
+                email=form.cleaned_data["email"],
+                actor=request.membership.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except Refusal as error:
+            messages.error(request, str(error))
+        else:
+            _queued_banner(request, statement.number, send.email)
     else:
         messages.error(request, _("Enter a valid email address."))
     return redirect("staff:statement_detail", statement.pk)
@@ -138,16 +144,19 @@ def statement_runs(request: MemberRequest) -> HttpResponse:
     shop = request.membership.shop
     form = StartRunForm(request.POST or None)
     if form.is_valid():
-        minimum = form.cleaned_data["minimum_debt"]
-        run = start_statement_run(
-            shop=shop,
-            minimum_debt=minimum,
-            actor=request.membership.user,
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            include_recent=form.cleaned_data["include_recent"],
-        )
-        messages.success(request, _("The statement run is queued."))
-        return redirect("staff:statement_run_detail", run.pk)
+        try:
+            run = start_statement_run(
+                shop=shop,
+                minimum_debt=form.cleaned_data["minimum_debt"],
+                actor=request.membership.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                include_recent=form.cleaned_data["include_recent"],
+            )
+        except Refusal as error:
+            form.refuse(error)
+        else:
+            messages.success(request, _("The statement run is queued."))
+            return redirect("staff:statement_run_detail", run.pk)
     since = timezone.now() - RECENT_STATEMENT
     debtor_ids = set(debtors(shop.pk).values_list("id", flat=True))
     context = {
