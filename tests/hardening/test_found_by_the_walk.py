@@ -8,6 +8,12 @@
    audit log, the Payments page and its export: they now read ids with `core.ids.parse_id`.
 3. A Save of the Payments page with one cell that is not an amount recorded the other cells
    and answered 400 with the error: a refused page had written. It now saves no cell.
+4. A NUL, which PostgreSQL cannot hold even in a query, was a 500 there in a search (customers,
+   credit accounts, the audit log, the sale form's customer picker), in a reason or a key read
+   without a form (cancelling an order, delivering one, reversing a credit), in the key of a
+   deposit applied by hand and in the test provider's checkout id; on SQLite the reason and
+   the key were even stored. Searches drop it, those views read through forms (which refuse a
+   NUL), and the checkout id is a slug.
 """
 
 import pytest
@@ -15,6 +21,8 @@ from django.test import Client
 from django.urls import reverse
 
 from ardoise.core.ids import MAX_ID, parse_id, parse_ids
+from ardoise.invoicing.models import Order, OrderStatus
+from ardoise.ledger.models import Credit, CreditStatus
 from tests.factories import client_for, owner_of
 from tests.staff.test_permission_matrix import World, _cash_cell, build_world
 from tests.support import database_snapshot
@@ -169,3 +177,87 @@ def test_a_save_with_one_unreadable_cell_saves_no_cell(
     assert database_snapshot().changes_since(before) == {}
     errors = response.context["errors"]
     assert list(errors[invoice]) == ["cheque"]
+
+
+@pytest.mark.parametrize(
+    ("name", "param"),
+    [
+        ("staff:customer_list", "q"),
+        ("staff:credit_account_list", "q"),
+        ("staff:audit_log", "q"),
+        ("staff:sale_new", "customer_q"),
+    ],
+)
+def test_a_search_drops_a_nul(owner: Client, name: str, param: str) -> None:
+    response = owner.get(reverse(name), {param: "mar\x00tin"})
+
+    assert response.status_code == 200
+    assert "Camille Martin" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data", [{"reason": "\x00"}, {"reason": "Wrong", "idempotency_key": "a\x00b"}]
+)
+def test_reversing_a_credit_refuses_a_nul_and_writes_nothing(
+    world: World, owner: Client, data: dict[str, str]
+) -> None:
+    credit = Credit.objects.get(settlement__pk=world.settlement_id)
+    before = database_snapshot()
+
+    response = owner.post(
+        reverse("staff:credit_reverse", args=[credit.pk]), {"idempotency_key": "k1", **data}
+    )
+
+    assert response.status_code == 302
+    assert database_snapshot().changes_since(before) == {}
+    assert Credit.objects.get(pk=credit.pk).status != CreditStatus.VOID
+
+
+def test_cancelling_an_order_refuses_a_reason_with_a_nul(world: World, owner: Client) -> None:
+    before = database_snapshot()
+
+    response = owner.post(
+        reverse("staff:order_cancel", args=[world.order.pk]), {"reason": "a\x00b"}
+    )
+
+    assert response.status_code == 302
+    assert database_snapshot().changes_since(before) == {}
+    assert Order.objects.get(pk=world.order.pk).status == OrderStatus.OPEN
+
+
+@pytest.mark.parametrize("key", ["\x00", "a\x00b", "k" * 65, ""])
+def test_delivering_an_order_refuses_a_key_no_page_makes(
+    world: World, owner: Client, key: str
+) -> None:
+    before = database_snapshot()
+
+    response = owner.post(
+        reverse("staff:order_deliver", args=[world.order.pk]), {"idempotency_key": key}
+    )
+
+    assert response.status_code == 302
+    assert database_snapshot().changes_since(before) == {}
+    assert Order.objects.get(pk=world.order.pk).status == OrderStatus.OPEN
+
+
+def test_applying_a_deposit_with_a_nul_key_is_refused_and_writes_nothing(
+    world: World, owner: Client
+) -> None:
+    before = database_snapshot()
+
+    response = owner.post(
+        reverse("staff:customer_apply_deposit", args=[world.account.customer_id]),
+        {"charges": [str(world.invoice.charge_id)], "idempotency_key": "\x00"},
+    )
+
+    assert response.status_code == 400
+    assert database_snapshot().changes_since(before) == {}
+
+
+@pytest.mark.parametrize("checkout_id", ["\x00", "a\x00b", "a b", "test_é"])
+def test_a_test_checkout_id_that_is_no_slug_is_no_route(checkout_id: str) -> None:
+    from urllib.parse import quote
+
+    response = Client().get(f"/p/test-provider/{quote(checkout_id)}/")
+
+    assert response.status_code == 404
