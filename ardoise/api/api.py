@@ -10,11 +10,11 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, renderers
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ardoise.api.auth import ApiKeyAuth
-from ardoise.api.endpoints import customers, money, orders
+from ardoise.api.endpoints import checkout, customers, money, orders
 from ardoise.api.errors import ApiError, body, refusal_body, refusal_status
 from ardoise.core.errors import Refusal
 from ardoise.statements.errors import StatementError
@@ -35,7 +35,16 @@ DESCRIPTION = """Customer accounts over HTTP, for tills, web shops and accountan
   `Accept-Language` (French or English).
 """
 
+
+class JSONRenderer(renderers.JSONRenderer):
+    """UTF-8 JSON, as RFC 8259 has it: "Hélène", "€" and the French messages as they are,
+    not as \\u escapes (the stored responses of `run_once` are written the same way)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=JSONRenderer(),
     title="Ardoise",
     version="1",
     description=DESCRIPTION,
@@ -47,6 +56,7 @@ api = NinjaAPI(
 api.add_router("", customers.router)
 api.add_router("", money.router)
 api.add_router("", orders.router)
+api.add_router("", checkout.router)
 
 
 def _json(request: HttpRequest, status: int, payload: dict[str, Any]) -> HttpResponse:

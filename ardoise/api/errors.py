@@ -53,6 +53,8 @@ CONFLICTS = frozenset(
         "order_not_open",
         "settlement_already_reversed",
         "account_already_open",
+        "another_order_open",
+        "quote_changed",
     }
 )
 
@@ -73,6 +75,9 @@ REFUSAL_FIELDS = {
     "invalid_credit_limit": "credit_limit",
     "invalid_line": "lines",
     "empty_order": "lines",
+    "product_not_orderable": "items",
+    "invalid_quantity": "items",
+    "quote_changed": "expected_to_pay",
 }
 
 

@@ -41,6 +41,9 @@ CLAIM = (
     "ON CONFLICT (shop_id, api_key_id, idempotency_key) DO NOTHING RETURNING id"
 )
 
+CONTENT_TYPE = "application/json; charset=utf-8"  # as django-ninja's own responses
+STORE = "UPDATE api_request SET status_code = %s, response = %s WHERE id = %s"
+
 Work = Callable[[str], tuple[int, dict[str, Any], Any]]
 
 
@@ -82,7 +85,7 @@ def ledger_key(caller: Caller, key: str) -> str:
 
 
 def _response(status: int, text: str, *, replayed: bool) -> HttpResponse:
-    response = HttpResponse(text, status=status, content_type="application/json")
+    response = HttpResponse(text, status=status, content_type=CONTENT_TYPE)
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
@@ -106,8 +109,9 @@ def run_once(request: HttpRequest, caller: Caller, work: Work) -> HttpResponse:
             return _response(first.status_code, first.response, replayed=True)
         setattr(request, "_ardoise_api_audited", True)  # noqa: B010 - the middleware reads it
         status, payload, target = work(ledger_key(caller, key))
-        text = json.dumps(payload)
-        ApiRequest.objects.filter(pk=claimed[0]).update(status_code=status, response=text)
+        text = json.dumps(payload, ensure_ascii=False)
+        with connection.cursor() as cursor:
+            cursor.execute(STORE, [status, text, claimed[0]])
         record_event(
             shop_id=caller.shop_id,
             actor_id=None,

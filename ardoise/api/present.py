@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import connection
 from django.urls import reverse
 
 from ardoise.api.money import amount_text, optional_amount_text
@@ -17,7 +18,7 @@ from ardoise.api.schemas import (
 )
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Invoice, Order
-from ardoise.ledger.models import Account, Charge, Credit, Posting
+from ardoise.ledger.models import Account, Charge, Credit
 from ardoise.statements.models import Statement
 
 
@@ -53,12 +54,19 @@ def account(row: Account) -> dict[str, Any]:
     )
 
 
+# The account's posting of the charge's entry (there is one): a written statement, as it is read
+# after every charge.
+_BALANCE_AFTER = (
+    "SELECT balance_after FROM ledger_posting WHERE entry_id = %s AND account_id = %s "
+    "ORDER BY id LIMIT 1"
+)
+
+
 def charge(row: Charge, currency: str, customer_id: int) -> dict[str, Any]:
-    balance_after = (
-        Posting.objects.filter(entry_id=row.entry_id, account_id=row.account_id)
-        .values_list("balance_after", flat=True)
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_BALANCE_AFTER, [row.entry_id, row.account_id])
+        found = cursor.fetchone()
+    balance_after = found[0] if found else None
     return dump(
         ChargeOut(
             id=row.pk,

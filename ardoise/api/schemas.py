@@ -240,6 +240,58 @@ class CancelIn(Schema):
     reason: Annotated[str, Field(max_length=200)] = ""
 
 
+# --- Checkout ------------------------------------------------------------------------------------
+
+
+class CartItemIn(Schema):
+    product_id: BodyId = Field(description="A product of the shop's catalogue, at its price.")
+    quantity: Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,3})?$", examples=["1.5"])]
+
+
+class CheckoutQuoteIn(Schema):
+    customer_id: BodyId
+    currency: Currency
+    items: Annotated[list[CartItemIn], Field(min_length=1, max_length=200)]
+
+
+class QuoteOut(Schema):
+    customer_id: int
+    currency: str
+    total: str
+    on_account: str = Field(description="What the account covers (held once the order is placed).")
+    debt: str = Field(description="What the customer owes now, paid with the order.")
+    to_pay: str = Field(description="What the customer pays online.")
+    payment_required: bool = Field(description="The shop's setting: online orders are paid.")
+
+
+class CheckoutIn(CheckoutQuoteIn):
+    note: Text = ""
+    expected_to_pay: Amount | None = Field(
+        None, description="The quote's to_pay: refused (409 quote_changed) if it changed since."
+    )
+    return_url: Annotated[str, Field(min_length=8, max_length=400, pattern=r"^https?://")] = Field(
+        description="Where the provider sends the customer back; {order}: the order's id."
+    )
+
+
+class CheckoutPaymentOut(Schema):
+    id: int
+    status: str
+    amount: str
+    pay_url: str | None = Field(description="The provider's page, while it can be paid.")
+    expires_at: dt.datetime | None
+
+
+class CheckoutOut(Schema):
+    order: OrderOut
+    payment_state: str = Field(
+        description="awaiting_payment, account (the account covers it) or paid (online)."
+    )
+    reserved: str = Field(description="What the order holds on the account now.")
+    reserved_until: dt.datetime | None
+    checkout: CheckoutPaymentOut | None = Field(description="The order's latest checkout.")
+
+
 # --- Statements --------------------------------------------------------------------------------
 
 

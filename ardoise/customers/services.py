@@ -17,6 +17,7 @@ EDITABLE_FIELDS = (
     "language",
     "reference",
     "notes",
+    "allow_several_orders",
 )
 
 

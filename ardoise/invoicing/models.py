@@ -118,6 +118,14 @@ class OrderQuerySet(models.QuerySet["Order"]):
     def for_shop(self, shop_id: int) -> "OrderQuerySet":
         return self.filter(shop_id=shop_id)
 
+    def online_to_prepare(self) -> "OrderQuerySet":
+        """Online orders accepted (paid, or deducted from the account) and not delivered yet:
+        the new orders the shop is told of."""
+        return self.filter(
+            status=OrderStatus.OPEN,
+            payment_state__in=[OrderPaymentState.PAID, OrderPaymentState.ACCOUNT],
+        ).exclude(channel=OrderChannel.COUNTER)
+
 
 class Order(models.Model):
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
@@ -146,6 +154,8 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=200, blank=True)
+    # When the shop was emailed about this online order (claimed by the task that sends it).
+    shop_notified_at = models.DateTimeField(null=True, blank=True)
 
     objects = OrderQuerySet.as_manager()
 

@@ -9,7 +9,14 @@ from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from ardoise.customers.models import Customer, search_condition
-from ardoise.invoicing.models import Invoice, Order, OrderStatus, Product
+from ardoise.invoicing.models import (
+    Invoice,
+    Order,
+    OrderChannel,
+    OrderPaymentState,
+    OrderStatus,
+    Product,
+)
 from ardoise.ledger.models import ChargeStatus
 from ardoise.shops.models import Shop
 
@@ -47,7 +54,25 @@ SALE_STATUSES: dict[str, tuple[StrOrPromise, Q]] = {
         _DELIVERED & (Q(invoice__charge__status=ChargeStatus.VOID) | _REFUNDED),
     ),
     "cancelled": (pgettext_lazy("order status", "Cancelled"), Q(status=OrderStatus.CANCELLED)),
+    # Online orders not delivered, by where their payment stands.
+    "online_awaiting_payment": (
+        _("Online, awaiting payment"),
+        Q(status=OrderStatus.OPEN, payment_state=OrderPaymentState.AWAITING),
+    ),
+    "online_to_prepare": (
+        _("Online, to prepare (paid or deducted from the account)"),
+        Q(
+            status=OrderStatus.OPEN,
+            payment_state__in=[OrderPaymentState.PAID, OrderPaymentState.ACCOUNT],
+        )
+        & ~Q(channel=OrderChannel.COUNTER),
+    ),
 }
+
+
+def online_orders_to_prepare(shop_id: int) -> int:
+    """How many online orders were accepted and wait to be delivered (the menu's count)."""
+    return Order.objects.for_shop(shop_id).online_to_prepare().count()
 
 
 @dataclass(frozen=True)

@@ -357,8 +357,9 @@ def deliver_order(
 
 def cancel_order(*, order: Order, actor: User | None, reason: str = "") -> Order:
     """Cancel an order that is not delivered: nothing was posted, so nothing is to undo but
-    what an online order holds on the account, released in the same transaction (order row
-    locked first, then the reservation and the account)."""
+    what an online order holds on the account, released, and the credits kept for the order (a
+    deposit, an online payment), which become ordinary credits of the account, in the same
+    transaction (order row locked first, then the reservation and the account)."""
     # savepoint=False: composed (the demo cancels orders inside its transaction).
     with transaction.atomic(savepoint=False):
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -369,6 +370,9 @@ def cancel_order(*, order: Order, actor: User | None, reason: str = "") -> Order
         locked.cancel_reason = reason.strip()[:200]
         locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
         ledger.release(account=locked.account, reference=locked.reservation_reference, actor=actor)
+        ledger.lift_earmark(
+            account=locked.account, earmark=locked.reservation_reference, actor=actor
+        )
         record_event(
             shop_id=locked.shop_id,
             actor_id=actor.pk if actor else None,

@@ -63,6 +63,7 @@ from ardoise.payments.online import OnlinePaymentUnavailable, connect_checkout, 
 from ardoise.payments.providers.base import PaymentProvider
 from ardoise.payments.quotes import CartItem, Quote, lines_from_catalogue, quote
 from ardoise.payments.selectors import online_provider_for
+from ardoise.payments.tasks import notify_shop_of_order
 from ardoise.shops.models import Shop
 
 # An order's checkout not paid within this time expires, and what its order held is released.
@@ -152,6 +153,8 @@ def place_online_order(
     Refused, nothing written: ordering closed, another order open, a product not orderable, an
     amount to pay above the online maximum or with no online payment offered, and, when the
     caller says what it showed (`expected_to_pay`), an amount that changed meanwhile.
+    `return_url` is where the provider sends the customer back; `{order}` in it is replaced by
+    the order's id.
     """
     key = _key(idempotency_key)
     shop = _ordering_shop(account.shop_id)
@@ -341,6 +344,7 @@ def _settle(
             target=order,
             data={"total": order.total, "on_account": figures.on_account},
         )
+        notify_shop_of_order(order, shop)
         return None
     assert provider is not None  # _check_payable
     charge_ids: list[int] = []
@@ -358,7 +362,7 @@ def _settle(
         provider_code=provider.code,
         amount=figures.to_pay,
         reference=order.reservation_reference,
-        return_url=return_url,
+        return_url=return_url.replace("{order}", str(order.pk)),
         purpose=CheckoutPurpose.ORDER,
         charge_ids=charge_ids,
         credit_ids=credit_ids,

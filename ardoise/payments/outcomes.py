@@ -13,7 +13,8 @@ account too, so none of these waits for another in a cycle.
   first settles the debt the order's amount included (its `charge_ids`), then waits, earmarked,
   for the order's charge. The order is then accepted: what it held of the balance is released
   and its whole total is held, without a guard (the money is in), until delivery consumes it.
-  An order cancelled meanwhile takes nothing: the payment stays on the balance.
+  An order cancelled meanwhile takes nothing: the payment stays on the balance. The shop is
+  emailed about the order accepted, if it asked to be (`payments.tasks`), after commit.
 - **Declined, expired or cancelled** (`checkout_closed`): what the order held of the balance is
   released, so the balance is as it was; the order waits for a payment again (or is cancelled).
 """
@@ -26,6 +27,8 @@ from ardoise.invoicing.models import Order, OrderPaymentState, OrderStatus
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account, Charge, Credit
 from ardoise.payments.models import BuiltInMode, Checkout, CheckoutPurpose
+from ardoise.payments.tasks import notify_shop_of_order
+from ardoise.shops.models import Shop
 
 
 def lock_order(checkout: Checkout) -> Order | None:
@@ -82,6 +85,7 @@ def after_payment(*, checkout: Checkout, order: Order | None) -> None:
         target=order,
         data={"checkout": checkout.pk, "amount": checkout.amount, "total": order.total},
     )
+    notify_shop_of_order(order, Shop.objects.get(pk=order.shop_id))
 
 
 def checkout_closed(checkout: Checkout) -> None:

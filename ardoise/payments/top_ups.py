@@ -36,6 +36,12 @@ def top_up_limits(shop: Shop) -> tuple[int, int]:
     return shop.top_up_minimum, shop.online_payment_max
 
 
+def top_up_reference(account: Account, idempotency_key: str) -> str:
+    """The checkout reference of the top-up the caller's key started on `account`."""
+    digest = hashlib.sha256(f"{account.pk}:{idempotency_key}".encode()).hexdigest()[:40]
+    return f"top_up:{digest}"
+
+
 def start_top_up(
     *, account: Account, amount: int, idempotency_key: str, return_url: str
 ) -> Checkout:
@@ -51,8 +57,7 @@ def start_top_up(
             minimum=format_money(minimum, shop.currency),
             maximum=format_money(maximum, shop.currency),
         )
-    digest = hashlib.sha256(f"{account.pk}:{idempotency_key}".encode()).hexdigest()[:40]
-    reference = f"top_up:{digest}"
+    reference = top_up_reference(account, idempotency_key)
     first = Checkout.objects.filter(shop_id=shop.pk, reference=reference).order_by("id").first()
     if first is not None:
         if first.amount != amount or first.account_id != account.pk:

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from ardoise.customers.models import Customer
+from ardoise.invoicing.models import Order
 from ardoise.ledger.models import Account, Charge, Credit
 from ardoise.ledger.selectors import account_for_customer
 from ardoise.portal import selectors
@@ -147,6 +148,17 @@ def get_credit_for_customer(portal: PortalContext, credit_id: int) -> Credit:
     if credit is None:
         raise Http404("no such credit on this account")
     return credit
+
+
+def get_order_for_customer(portal: PortalContext, order_id: int) -> Order:
+    order = (
+        Order.objects.filter(shop_id=portal.shop.pk, account_id=portal.account.pk, pk=order_id)
+        .select_related("account")
+        .first()
+    )
+    if order is None:
+        raise Http404("no such order on this account")
+    return order
 
 
 def render_portal(

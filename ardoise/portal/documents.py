@@ -34,9 +34,10 @@ from ardoise.statements.sales_documents import (
     invoice_pdf,
     mode_labels,
 )
-from ardoise.statements.selectors import online_payment_labels
+from ardoise.statements.selectors import online_payment_labels, payment_state
 
 DEFAULT_DAYS = 90
+STATEMENTS_SHOWN = 24
 
 
 def history_range(request: PortalRequest) -> tuple[DateRangeForm, dt.date, dt.date]:
@@ -130,10 +131,9 @@ def receipt(request: PortalRequest, credit_id: int) -> HttpResponse:
 def statement_list(request: PortalRequest) -> HttpResponse:
     statements = Statement.objects.filter(
         shop_id=request.portal.shop.pk, account_id=request.portal.account.pk
-    ).order_by("-issued_at", "-id")
-    return render_portal(
-        request, "portal/statements.html", {"nav": "statements", "statements": statements}
-    )
+    ).order_by("-issued_at", "-id")[:STATEMENTS_SHOWN]
+    rows = [(statement, payment_state(statement)) for statement in statements]
+    return render_portal(request, "portal/statements.html", {"nav": "statements", "rows": rows})
 
 
 @require_GET

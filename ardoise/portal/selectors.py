@@ -7,8 +7,13 @@ what accepted orders and open checkouts hold, `ledger.selectors.spendable`).
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
+from ardoise.invoicing.models import Order, OrderLine, Product
 from ardoise.ledger.models import Account
 from ardoise.ledger.selectors import spendable
+from ardoise.ledger.services.reservations import held_for
+from ardoise.payments.models import Checkout, CheckoutStatus
 
 
 @dataclass(frozen=True)
@@ -47,3 +52,60 @@ def balance_summary(account: Account) -> BalanceSummary:
         spendable=spendable(account),
         reserved=account.reserved,
     )
+
+
+# --- Ordering -----------------------------------------------------------------------------------
+
+
+def catalogue(shop_id: int) -> list[Product]:
+    """What the customer can order: the shop's active products, by name."""
+    return list(Product.objects.for_shop(shop_id).active().order_by("name", "id"))
+
+
+def customer_orders(account: Account, *, limit: int = 50) -> QuerySet[Order]:
+    """The customer's orders, newest first (every channel: the counter's too)."""
+    return (
+        Order.objects.filter(shop_id=account.shop_id, account_id=account.pk)
+        .select_related("invoice")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def open_portal_order(account: Account) -> Order | None:
+    """The customer's portal order not delivered yet, if any (the one-at-a-time rule)."""
+    return (
+        Order.objects.filter(
+            shop_id=account.shop_id, account_id=account.pk, status="open", channel="portal"
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    """Where an order's money stands, for the customer: what it holds of their account now,
+    and its latest checkout (the one to pay, or the one that was paid, declined, expired)."""
+
+    held: int
+    checkout: Checkout | None
+
+    @property
+    def paid_online(self) -> int:
+        if self.checkout is not None and self.checkout.status == CheckoutStatus.APPROVED:
+            return self.checkout.amount
+        return 0
+
+    @property
+    def is_pending(self) -> bool:
+        return self.checkout is not None and self.checkout.status == CheckoutStatus.PENDING
+
+
+def order_money(order: Order) -> OrderMoney:
+    held = held_for(account=order.account, reference=order.reservation_reference)
+    checkout = Checkout.objects.filter(shop_id=order.shop_id, order=order).order_by("-id").first()
+    return OrderMoney(held=held.amount if held is not None else 0, checkout=checkout)
+
+
+def order_lines(order: Order) -> QuerySet[OrderLine]:
+    return OrderLine.objects.filter(shop_id=order.shop_id, order=order).order_by("position", "id")

@@ -5,7 +5,7 @@ sign-in), and each shop's portal under `/c/<shop_slug>/` (signed in with an emai
 
 from django.urls import path
 
-from ardoise.portal import documents, pages, sign_in, views
+from ardoise.portal import documents, ordering, pages, paying, sign_in, views
 
 app_name = "portal"
 
@@ -31,6 +31,25 @@ urlpatterns = [
         "c/<slug:shop_slug>/statements/<id:statement_id>.pdf",
         documents.statement_pdf,
         name="statement_pdf",
+    ),
+    path("c/<slug:shop_slug>/order/", ordering.order, name="order"),
+    path("c/<slug:shop_slug>/order/confirm/", ordering.order_confirm, name="order_confirm"),
+    path("c/<slug:shop_slug>/orders/", ordering.orders, name="orders"),
+    path("c/<slug:shop_slug>/orders/<int:order_id>/", ordering.order_detail, name="order_detail"),
+    path("c/<slug:shop_slug>/orders/<int:order_id>/pay/", ordering.order_pay, name="order_pay"),
+    path(
+        "c/<slug:shop_slug>/orders/<int:order_id>/cancel/",
+        ordering.order_cancel,
+        name="order_cancel",
+    ),
+    path("c/<slug:shop_slug>/top-up/", paying.top_up, name="top_up"),
+    path("c/<slug:shop_slug>/top-up/<str:key>/", paying.top_up_done, name="top_up_done"),
+    path("c/<slug:shop_slug>/pay/", paying.pay_owed, name="pay_owed"),
+    path("c/<slug:shop_slug>/pay/<int:version>/", paying.pay_owed_done, name="pay_owed_done"),
+    path(
+        "c/<slug:shop_slug>/statements/<int:statement_id>/pay/",
+        paying.statement_pay,
+        name="statement_pay_portal",
     ),
     path("c/<slug:shop_slug>/settings/", pages.portal_settings, name="settings"),
     path(

@@ -1,5 +1,7 @@
 """Idempotency-Key on every write, amounts as strings, and the one error body."""
 
+from typing import Any
+
 import pytest
 
 from ardoise.api.models import ApiRequest
@@ -133,3 +135,18 @@ def test_a_refused_charge_leaves_nothing_and_its_key_can_be_used_again(
     assert business_snapshot().changes_since(before) == {}
     accepted = api.post("/charges", _charge(account, amount="150.00"), key="retry-me")
     assert accepted.status_code == 422  # the same refusal again: the limit has not moved
+
+
+def test_bodies_are_utf8_json_with_their_charset(api_for: Any, account: Account) -> None:
+    french = api_for(language="fr")
+
+    created = french.post("/customers", {"name": "Hélène Lefèvre"}, key="utf8-1")
+    replayed = french.post("/customers", {"name": "Hélène Lefèvre"}, key="utf8-1")
+    refused = french.post("/charges", _charge(account, amount="12,50"), key="utf8-2")
+
+    for response in (created, replayed, refused):
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert '"name": "Hélène Lefèvre"'.encode() in created.content
+    assert replayed.content == created.content
+    assert b"Saisissez un montant" in refused.content
+    assert b"\\u" not in created.content + refused.content

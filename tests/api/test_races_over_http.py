@@ -35,10 +35,13 @@ from ardoise.ledger.models import (
     IdempotencyRecord,
     JournalEntry,
 )
+from ardoise.payments.orders import place_online_order
+from ardoise.payments.quotes import CartItem
 from ardoise.statements.models import Statement
 from tests.api.conftest import business_snapshot, new_secret
 from tests.api.over_http import HttpApi, hang_up, raw_post, rows_changed, server_requests, together
 from tests.factories import key, make_account, make_shop
+from tests.payments.orders_support import RETURN_URL, account_with_balance, ordering_shop, product
 
 CLIENTS = 16
 
@@ -146,7 +149,12 @@ LEDGER_KEYED = {
     "charge reversal",
     "credit reversal",
     "delivery",
+    "checkout",
 }
+# Use cases that own their transaction (durable), so the API's idempotency record cannot share
+# it: a statement and a checkout's order give their first result again by their own key, and
+# releasing a released order answers it unchanged.
+OWN_TRANSACTION = {"statement", "checkout", "checkout release"}
 
 LINES = [
     {"description": "Tomates", "quantity": "1.5", "unit_price": "4.20", "vat_rate": "5.5"},
@@ -173,10 +181,19 @@ def _order(account: Account) -> Order:
 def test_a_retry_storm_posts_every_write_once_and_replays_its_first_answer(
     live_server: Any,
 ) -> None:
-    """Every write of the API sent three times with one Idempotency-Key, all 36 copies at once,
+    """Every write of the API sent three times with one Idempotency-Key, all 42 copies at once,
     some hung up before their answer or halfway through their body."""
-    shop = make_shop()
+    shop = ordering_shop()
     account = make_account(shop, credit_limit=1_000_00, name="Épicerie Martin")
+    # A web shop's customer, prepaid: the checkout's orders are covered by the balance.
+    shopper = account_with_balance(shop, 50_00, allow_several_orders=True, name="Léon Roux")
+    basket = product(shop, "20.00")
+    to_release = place_online_order(
+        account=shopper,
+        items=[CartItem(product_id=basket.pk, quantity=Decimal("1"))],
+        idempotency_key=key(),
+        return_url=RETURN_URL,
+    ).order
     customer = account.customer_id
     to_refund = ledger.post_charge(account=account, total=40_00, idempotency_key=key(), actor=None)
     to_reverse = ledger.post_charge(account=account, total=10_00, idempotency_key=key(), actor=None)
@@ -231,6 +248,17 @@ def test_a_retry_storm_posts_every_write_once_and_replays_its_first_answer(
         ("delivery", f"/orders/{to_deliver.pk}/deliver", None),
         ("cancellation", f"/orders/{to_cancel.pk}/cancel", {"reason": "Not collected"}),
         ("statement", f"/customers/{customer}/statements", None),
+        (
+            "checkout",
+            "/checkout/orders",
+            {
+                "customer_id": shopper.customer_id,
+                "currency": "EUR",
+                "items": [{"product_id": basket.pk, "quantity": "1"}],
+                "return_url": RETURN_URL,
+            },
+        ),
+        ("checkout release", f"/checkout/orders/{to_release.pk}/release", None),
     ]
     sends = [
         (write, copy, "drop" if mode == "cut" and body is None else mode)
@@ -276,7 +304,7 @@ def test_a_retry_storm_posts_every_write_once_and_replays_its_first_answer(
         assert last.status_code in {200, 201}, (name, last.text)
         for response in answered:
             assert (response.status_code, response.content) == (last.status_code, last.content)
-        if name == "statement":  # its own key, inside issue_statement: the same statement
+        if name in OWN_TRANSACTION:  # answered again from what they wrote, not stored
             continue
         assert last.headers["Idempotent-Replayed"] == "true", name
         assert sum("Idempotent-Replayed" not in r.headers for r in answered) <= 1, name
@@ -290,10 +318,10 @@ def test_a_retry_storm_posts_every_write_once_and_replays_its_first_answer(
     # Exactly one of each.
     assert Customer.objects.filter(shop=shop, name="Léa Petit").count() == 1
     assert Account.objects.get(customer__name="Léa Petit").credit_limit == 50_00
-    assert (
-        AuditEvent.objects.filter(action="ledger.account.credit_limit_changed", shop=shop).count()
-        == 1
+    limit_changes = AuditEvent.objects.filter(
+        action="ledger.account.credit_limit_changed", shop=shop, object_id=account.pk
     )
+    assert limit_changes.count() == 1
     account.refresh_from_db()
     assert account.credit_limit == 900_00
     assert Charge.objects.filter(account=account, reference="T-1").count() == 1
@@ -305,14 +333,22 @@ def test_a_retry_storm_posts_every_write_once_and_replays_its_first_answer(
     assert Charge.objects.get(pk=to_reverse.pk).status == ChargeStatus.VOID
     assert Credit.objects.get(pk=top_up.pk).status == CreditStatus.VOID
     assert Order.objects.filter(account=account).count() == 3
+    assert Order.objects.filter(account=shopper).count() == 2
+    assert Order.objects.get(pk=to_release.pk).status == OrderStatus.CANCELLED
+    shopper.refresh_from_db()
+    assert (shopper.balance, shopper.reserved) == (50_00, 20_00)  # the new order's hold only
     assert Invoice.objects.filter(order=to_deliver).count() == 1
     assert Order.objects.get(pk=to_cancel.pk).status == OrderStatus.CANCELLED
-    assert AuditEvent.objects.filter(action="invoicing.order.cancelled", shop=shop).count() == 1
+    for cancelled in (to_cancel, to_release):
+        events = AuditEvent.objects.filter(
+            action="invoicing.order.cancelled", shop=shop, object_id=cancelled.pk
+        )
+        assert events.count() == 1
     assert Statement.objects.filter(account=account).count() == 1
     # Seven entries: the charge, the payment, the top-up, the credit note, two reversals and the
     # delivered order's invoice.
     assert JournalEntry.objects.filter(shop=shop).count() == entries_before + 7
-    assert ApiRequest.objects.filter(shop=shop).count() == len(writes) - 1  # the statement aside
+    assert ApiRequest.objects.filter(shop=shop).count() == len(writes) - len(OWN_TRANSACTION)
     assert_ledger_clean(shop.pk)
 
 
@@ -342,3 +378,46 @@ def test_a_request_cut_halfway_through_its_body_writes_nothing_and_its_retry_is_
     assert "Idempotent-Replayed" not in retried.headers
     assert retried.json()["status"] == OrderStatus.DELIVERED
     assert Invoice.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.postgres
+def test_parallel_checkouts_over_http_hold_the_balance_once(live_server: Any) -> None:
+    """16 web-shop checkouts of 20 € at once for one customer with 50 € prepaid (payment
+    required, several open orders allowed): what the orders hold adds up to the 50 € exactly,
+    each order's amount to pay is the rest of its total, and nothing is held twice."""
+    shop = ordering_shop()
+    account = account_with_balance(shop, 50_00, allow_several_orders=True)
+    basket = product(shop, "20.00")
+    secret = new_secret(shop)
+    body = {
+        "customer_id": account.customer_id,
+        "currency": "EUR",
+        "items": [{"product_id": basket.pk, "quantity": "1"}],
+        "return_url": RETURN_URL,
+    }
+
+    def connect(index: int) -> HttpApi:
+        till = HttpApi(live_server.url, secret)
+        assert till.get(f"/customers/{account.customer_id}/account").status_code == 200
+        return till
+
+    def place(index: int, till: HttpApi) -> httpx.Response:
+        try:
+            return till.post("/checkout/orders", body, key=f"web-{index}")
+        finally:
+            till.close()
+
+    responses = together(CLIENTS, prepare=connect, act=place)
+
+    assert [getattr(r, "status_code", r) for r in responses] == [201] * CLIENTS
+    placed = [r.json() for r in responses]
+    held = sorted(int(p["reserved"].replace(".", "")) for p in placed)
+    assert sum(held) == 50_00
+    assert held[-3:] == [10_00, 20_00, 20_00]  # two covered, one in part, the rest paid online
+    for one in placed:
+        to_pay = int(one["checkout"]["amount"].replace(".", "")) if one["checkout"] else 0
+        assert int(one["reserved"].replace(".", "")) + to_pay == 20_00
+    account.refresh_from_db()
+    assert (account.balance, account.reserved) == (50_00, 50_00)
+    assert Order.objects.filter(account=account).count() == CLIENTS
+    assert_ledger_clean(shop.pk)

@@ -593,3 +593,54 @@ def test_an_order_with_a_debt_waits_while_a_statement_pays_the_same_invoices() -
 
     with nothing_written(), pytest.raises(ChargesBeingPaid):
         order(account, [(basket, "1")])
+
+
+def test_a_paid_order_cancelled_leaves_its_payment_free_on_the_balance() -> None:
+    from tests.ledger.support import charge
+
+    shop = ordering_shop()
+    account = account_with_balance(shop, 5_00, credit_limit=100_00)
+    placed = order(account, [(product(shop), "1")])
+    assert placed.checkout is not None
+    confirm(placed.checkout)
+    payment = Credit.objects.get(account=account, mode="online")
+    assert payment.earmark == f"order:{placed.order.pk}"
+
+    cancel_online_order(order=placed.order)
+
+    payment.refresh_from_db()
+    assert (payment.earmark, payment.unapplied_amount) == ("", 15_00)
+    assert figures(account) | {"spendable": None} == {
+        "balance": 20_00,
+        "debt": 0,
+        "deposit": 20_00,
+        "reserved": 0,
+        "spendable": None,
+    }
+    sale = charge(account, 18_00)  # a later sale at the counter is settled by it
+    sale.refresh_from_db()
+    assert sale.status == ChargeStatus.PAID
+    assert (figures(account)["debt"], figures(account)["deposit"]) == (0, 2_00)
+    _clean()
+
+
+def test_the_expire_checkouts_command_gives_back_what_abandoned_orders_hold() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    shop = ordering_shop()
+    account = account_with_balance(shop, 5_00)
+    placed = order(account, [(product(shop), "1")])
+    assert placed.checkout is not None
+    Checkout.objects.filter(pk=placed.checkout.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    out = StringIO()
+
+    call_command("expire_checkouts", stdout=out)
+
+    assert out.getvalue().strip() == "1 checkout(s) expired"
+    assert figures(account)["reserved"] == 0
+    placed.checkout.refresh_from_db()
+    assert placed.checkout.status == CheckoutStatus.EXPIRED

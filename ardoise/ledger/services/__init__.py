@@ -33,6 +33,7 @@ from ardoise.ledger.services.allocation import allocate, unallocate
 from ardoise.ledger.services.charges import post_charge, post_debit_adjustment
 from ardoise.ledger.services.credits import (
     issue_credit_note,
+    lift_earmark,
     post_credit_adjustment,
     record_payment,
     record_top_up,
@@ -46,6 +47,7 @@ __all__ = [
     "consume",
     "create_customer_with_account",
     "issue_credit_note",
+    "lift_earmark",
     "open_account",
     "post_charge",
     "post_credit_adjustment",

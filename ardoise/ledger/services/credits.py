@@ -16,6 +16,7 @@ from ardoise.ledger.models import (
     ChargeStatus,
     Credit,
     CreditKind,
+    CreditStatus,
     EntryKind,
 )
 from ardoise.ledger.selectors import refund_minimum_to_account
@@ -320,3 +321,41 @@ def issue_credit_note(
         )
         idempotency.settle(claim, credit.pk)
     return credit
+
+
+def lift_earmark(*, account: Account, earmark: str, actor: User | None) -> int:
+    """Credits kept for `earmark` stop waiting for it: a deposit or an online payment for an
+    order that was cancelled becomes an ordinary credit of the account, applied like any other
+    (at once when the shop applies credits automatically). Returns the unapplied amount freed;
+    writes nothing when no credit waits for `earmark`.
+
+    Composed by `invoicing.cancel_order` in its transaction. Locks the account row, then the
+    credits in ascending id order. No money moves: no journal entry, Balance, Debt and Deposit
+    unchanged until the allocation that may follow.
+    """
+    if not earmark:
+        return 0
+    waiting = Credit.objects.filter(
+        shop_id=account.shop_id,
+        account_id=account.pk,
+        earmark=earmark,
+        status=CreditStatus.ACTIVE,
+        unapplied_amount__gt=0,
+    )
+    with posting.composable():
+        if not waiting.exists():
+            return 0
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+        locked = list(waiting.select_for_update().order_by("id"))
+        freed = sum(credit.unapplied_amount for credit in locked)
+        Credit.objects.filter(pk__in=[credit.pk for credit in locked]).update(earmark="")
+        actor_id = posting.actor_id(actor)
+        matching.auto_apply(account, actor_id)
+        record_event(
+            shop_id=account.shop_id,
+            actor_id=actor_id,
+            action="ledger.earmark.lifted",
+            target=account,
+            data={"earmark": earmark, "amount": freed, "credits": [c.pk for c in locked]},
+        )
+    return freed

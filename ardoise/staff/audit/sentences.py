@@ -175,6 +175,9 @@ PLAIN: dict[str, StrOrPromise] = {
     "customers.portal.email_changed": gettext_lazy("The customer changed their email."),
     "ledger.reservation.held": gettext_lazy("Reserved %(amount)s of the balance."),
     "ledger.reservation.released": gettext_lazy("Released %(amount)s reserved on the balance."),
+    "ledger.earmark.lifted": gettext_lazy(
+        "%(amount)s kept for a cancelled order is now available on the account."
+    ),
     "ledger.reservation.consumed": gettext_lazy(
         "Charged the %(amount)s reserved for an order on delivery."
     ),

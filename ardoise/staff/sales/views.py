@@ -21,6 +21,7 @@ from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import CreditLimitExceeded, LedgerError
 from ardoise.ledger.models import Account
 from ardoise.ledger.selectors import account_for_customer
+from ardoise.ledger.services.reservations import held_for
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required, require
@@ -145,6 +146,14 @@ def order_detail(request: MemberRequest, order_id: int) -> HttpResponse:
     context = {"order": order, "lines": order.lines.all(), "key": new_key(), "nav": "sales"}
     if order.is_open:  # what the account may still take, read before delivering
         context["who"] = selectors.customer_for_sale(request.membership.shop, order.customer_id)
+        hold = held_for(account=order.account, reference=order.reservation_reference)
+        held = hold.amount if hold is not None else 0
+        # What delivering may charge: what the account can spend, plus this order's own hold.
+        account = order.account
+        room = None
+        if account.credit_limit is not None:
+            room = account.balance + account.credit_limit - account.reserved + held
+        context.update(held=held, room=room)
     return render(request, "staff/sales/order_detail.html", context)
 
 

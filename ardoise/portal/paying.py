@@ -1,0 +1,150 @@
+"""Paying into the account from the portal: a top-up of the amount the customer chooses, the
+whole amount owed, or one statement. Each opens a checkout with the shop's provider
+(`payments.top_ups`, `statements.services.pay_statement_online`) and sends the customer there;
+the provider sends them back to a page that says how it went. The payment itself is recorded
+only by the provider's confirmation, once.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ardoise.core.errors import Refusal
+from ardoise.payments.models import Checkout, CheckoutPurpose, CheckoutStatus
+from ardoise.payments.selectors import online_provider_for
+from ardoise.payments.top_ups import (
+    pay_amount_owed,
+    start_top_up,
+    top_up_limits,
+    top_up_reference,
+)
+from ardoise.portal.access import PortalRequest, customer_required, render_portal
+from ardoise.portal.forms import TopUpForm
+from ardoise.statements.models import Statement
+from ardoise.statements.services import pay_statement_online
+
+
+def _go_to_provider(request: PortalRequest, checkout: Checkout, back: str) -> HttpResponse:
+    if checkout.status == CheckoutStatus.PENDING and checkout.redirect_url:
+        return redirect(checkout.redirect_url)
+    return redirect(back)
+
+
+def _result(request: PortalRequest, checkout: Checkout | None, nav: str) -> HttpResponse:
+    if checkout is None:
+        raise Http404("no such payment on this account")
+    return render_portal(request, "portal/payment_result.html", {"nav": nav, "checkout": checkout})
+
+
+def _checkout(request: PortalRequest, reference: str) -> Checkout | None:
+    return (
+        Checkout.objects.filter(
+            shop_id=request.portal.shop.pk,
+            account_id=request.portal.account.pk,
+            reference=reference,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def top_up(request: PortalRequest) -> HttpResponse:
+    portal = request.portal
+    minimum, maximum = top_up_limits(portal.shop)
+    form = TopUpForm(
+        request.POST or None, minimum=minimum, maximum=maximum, currency=portal.account.currency
+    )
+    if request.method == "POST" and form.is_valid():
+        key = form.cleaned_data["idempotency_key"]
+        back = request.build_absolute_uri(
+            reverse("portal:top_up_done", kwargs={"shop_slug": portal.shop.slug, "key": key})
+        )
+        try:
+            checkout = start_top_up(
+                account=portal.account,
+                amount=form.cleaned_data["amount"],
+                idempotency_key=key,
+                return_url=back,
+            )
+        except Refusal as error:
+            form.refuse(error, "amount" if error.code == "top_up_out_of_range" else None)
+        else:
+            return _go_to_provider(request, checkout, back)
+    context = {
+        "nav": "top_up",
+        "form": form,
+        "online_payment": online_provider_for(portal.shop.pk) is not None,
+    }
+    return render_portal(request, "portal/top_up.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+@customer_required
+def top_up_done(request: PortalRequest, key: str) -> HttpResponse:
+    return _result(
+        request, _checkout(request, top_up_reference(request.portal.account, key)), "top_up"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def pay_owed(request: PortalRequest) -> HttpResponse:
+    """The whole amount owed (the negative balance), paid online in one go."""
+    portal = request.portal
+    portal.account.refresh_from_db()
+    error = ""
+    if request.method == "POST":
+        back = request.build_absolute_uri(
+            reverse(
+                "portal:pay_owed_done",
+                kwargs={"shop_slug": portal.shop.slug, "version": portal.account.version},
+            )
+        )
+        try:
+            checkout = pay_amount_owed(account=portal.account, return_url=back)
+        except Refusal as refusal:
+            error = str(refusal)
+        else:
+            return _go_to_provider(request, checkout, back)
+    context = {
+        "nav": "home",
+        "owed": max(-portal.account.balance, 0),
+        "error": error,
+        "online_payment": online_provider_for(portal.shop.pk) is not None,
+    }
+    return render_portal(request, "portal/pay_owed.html", context, status=409 if error else 200)
+
+
+@require_GET
+@customer_required
+def pay_owed_done(request: PortalRequest, version: int) -> HttpResponse:
+    reference = f"balance:{request.portal.account.pk}:{version}"
+    checkout = _checkout(request, reference)
+    if checkout is not None and checkout.purpose != CheckoutPurpose.BALANCE:
+        checkout = None
+    return _result(request, checkout, "home")
+
+
+@require_POST
+@customer_required
+def statement_pay(request: PortalRequest, statement_id: int) -> HttpResponse:
+    """Pay one of the customer's statements online (what its link pays, without the link)."""
+    portal = request.portal
+    statement = Statement.objects.filter(
+        shop_id=portal.shop.pk, account_id=portal.account.pk, pk=statement_id
+    ).first()
+    if statement is None:
+        raise Http404("no such statement on this account")
+    back = request.build_absolute_uri(
+        reverse("portal:statements", kwargs={"shop_slug": portal.shop.slug})
+    )
+    try:
+        checkout = pay_statement_online(statement=statement, return_url=back)
+    except Refusal as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    return _go_to_provider(request, checkout, back)
