@@ -25,6 +25,7 @@ rolled back once judged, so every value meets the same world.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -35,14 +36,18 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from ardoise.customers.models import PortalLinkPurpose
+from ardoise.customers.models import Customer, PortalLinkPurpose
 from ardoise.customers.portal_links import create_link
+from ardoise.invoicing.totals import compute_totals
 from ardoise.ledger.models import Credit
-from ardoise.shops.models import RoleKind
+from ardoise.payments.orders import CartItem, place_online_order
+from ardoise.payments.quotes import lines_from_catalogue, quote
+from ardoise.payments.top_ups import start_top_up
+from ardoise.shops.models import RoleKind, Shop
 from ardoise.shops.permissions import BUILT_IN_ROLES
 from ardoise.statements.links import create_payment_link, resolve_payment_link
 from ardoise.statements.services import pay_statement
-from tests.factories import PASSWORD, client_for, make_member, owner_of
+from tests.factories import PASSWORD, client_for, key, make_account, make_member, owner_of
 from tests.hardening import hostile
 from tests.hardening.pages import Request, kind_of, requests_on_page
 from tests.hardening.walk import Target, Walker
@@ -140,21 +145,49 @@ class Links:
         enable_online_payment(world.shop)
         customer = world.account.customer
         self.statement = create_payment_link(statement=world.statement, days=30)
-        checkout = pay_statement(
-            link=resolve_payment_link(self.statement), return_url="http://testserver/"
-        )
-        self.checkout = checkout.provider_checkout_id
         self.sign_in = create_link(customer=customer, purpose=PortalLinkPurpose.SIGN_IN)
         self.email = create_link(
             customer=customer, purpose=PortalLinkPurpose.EMAIL_CHANGE, new_email="new@example.com"
         )
         owner = owner_of(world.shop)
         self.owner_email = owner.email
+        self.ordering: Ordering  # set by the portal's walk only
+        self.checkout: str  # set by the statement link's walk only
         # Made after the owner signed in: a reset token signs the last sign-in time.
         self.reset = (
             urlsafe_base64_encode(force_bytes(owner.pk)),
             default_token_generator.make_token(owner),
         )
+
+
+class Ordering:
+    """What the portal's ordering pages act on (the portal walk only: an order placed online
+    holds part of a balance, which the back office's valid data does not expect). A second
+    customer, the buyer, with no credit: ordering there opens a payment of the order alone,
+    while the world's customer owes money that the pages paying what is owed and a statement
+    pay (one payment of the same invoices at a time, so nothing is opened for those). The
+    buyer has an order placed online, a top-up started, and the basket's valid data."""
+
+    def __init__(self, world: World) -> None:
+        Shop.objects.filter(pk=world.shop.pk).update(ordering_open=True)
+        self.buyer = make_account(world.shop, credit_limit=0, name="Lou Buyer", email="lou@ex.fr")
+        Customer.objects.filter(pk=self.buyer.customer_id).update(allow_several_orders=True)
+        back = "http://testserver/back/"
+        self.order = place_online_order(
+            account=self.buyer,
+            items=[CartItem(world.product.pk, Decimal(1))],
+            idempotency_key=key(),
+            return_url=back,
+        ).order.pk
+        self.top_up = key()
+        start_top_up(account=self.buyer, amount=20_00, idempotency_key=self.top_up, return_url=back)
+        self.basket = {f"quantity-{world.product.pk}": "2", "note": ""}
+        lines = lines_from_catalogue(world.shop.pk, [CartItem(world.product.pk, Decimal(2))])
+        self.buyer.refresh_from_db()
+        total = compute_totals(lines, self.buyer.currency).total
+        self.to_pay = quote(total=total, account=self.buyer).to_pay
+        world.account.refresh_from_db()
+        self.version = world.account.version
 
 
 Of = Callable[[World, Links], Any]
@@ -167,13 +200,22 @@ class Row:
 
     name: str
     method: str
-    who: str  # "visitor", "owner" or "customer"
+    who: str  # "visitor", "owner", "customer" or "buyer" (Ordering)
     args: Of = lambda world, links: []
     data: Of = lambda world, links: {}
+    ok: int = 0  # the status of the valid request: 302 for a POST, 200 for a GET by default
+
+    @property
+    def status(self) -> int:
+        return self.ok or (200 if self.method == "get" else 302)
 
 
 def _slug(world: World, links: Links) -> list[Any]:
     return [world.shop.slug]
+
+
+def _order(world: World, links: Links) -> list[Any]:
+    return [world.shop.slug, links.ordering.order]
 
 
 def _receipt(world: World, links: Links) -> list[Any]:
@@ -275,6 +317,64 @@ ROWS: dict[str, list[Row]] = {
             _slug,
             lambda w, links: {"language": "fr", "email": w.account.customer.email},
         ),
+        Row("portal:order", "get", "buyer", _slug),
+        Row(
+            "portal:order",
+            "post",
+            "buyer",
+            _slug,
+            lambda w, links: links.ordering.basket,
+            ok=200,
+        ),
+        Row(
+            "portal:order_confirm",
+            "post",
+            "buyer",
+            _slug,
+            lambda w, links: (
+                links.ordering.basket
+                | {"idempotency_key": key(), "expected_to_pay": links.ordering.to_pay}
+            ),
+        ),
+        Row("portal:orders", "get", "buyer", _slug),
+        Row("portal:order_detail", "get", "buyer", _order),
+        Row(
+            "portal:order_pay",
+            "post",
+            "buyer",
+            _order,
+            lambda w, links: {"idempotency_key": key()},
+        ),
+        Row("portal:order_cancel", "post", "buyer", _order),
+        Row("portal:top_up", "get", "buyer", _slug),
+        Row(
+            "portal:top_up",
+            "post",
+            "buyer",
+            _slug,
+            lambda w, links: {"amount": "20", "idempotency_key": key()},
+        ),
+        Row(
+            "portal:top_up_done",
+            "get",
+            "buyer",
+            lambda w, links: [w.shop.slug, links.ordering.top_up],
+        ),
+        Row("portal:pay_owed", "get", "customer", _slug),
+        Row("portal:pay_owed", "post", "customer", _slug),
+        Row(
+            "portal:pay_owed_done",
+            "get",
+            "customer",
+            lambda w, links: [w.shop.slug, links.ordering.version],
+            ok=404,  # no payment of what is owed was opened (see Ordering)
+        ),
+        Row(
+            "portal:statement_pay_portal",
+            "post",
+            "customer",
+            lambda w, links: [w.shop.slug, w.statement.pk],
+        ),
         Row("portal:email_confirm", "get", "customer", lambda w, links: [w.shop.slug, links.email]),
         Row(
             "portal:email_confirm", "post", "customer", lambda w, links: [w.shop.slug, links.email]
@@ -326,21 +426,22 @@ def staff_targets(world: World, allowed: Callable[[Probe], bool]) -> list[Target
     ]
 
 
-def staff_pages(world: World, allowed: Callable[[Probe], bool]) -> list[str]:
+def staff_pages(world: World, allowed: Callable[[Probe], bool]) -> list[tuple[str, int]]:
     return [
-        route.url(_url_name(key_), world) + probe.query
+        (route.url(_url_name(key_), world) + probe.query, probe.ok)
         for key_, route in ROUTES.items()
         for probe in route.probes
         if probe.method == "get" and allowed(probe)
     ]
 
 
-def discover(client: Client, pages: Iterable[str]) -> list[Request]:
-    """What the pages let a person send (each page followed through its redirects)."""
+def discover(client: Client, pages: Iterable[tuple[str, int]]) -> list[Request]:
+    """What the pages let a person send (each page followed through its redirects), each
+    page answering as expected."""
     found: list[Request] = []
-    for page in pages:
+    for page, status in pages:
         response = client.get(page, follow=True)
-        assert response.status_code == 200, page
+        assert response.status_code == status, page
         if "html" in response.get("Content-Type", ""):
             found += requests_on_page(response.content.decode(), response.request["PATH_INFO"])
     return found
@@ -467,6 +568,12 @@ def test_the_sign_in_pages_the_statement_link_and_the_portal(group: str) -> None
         "customer": portal_client(world.account.customer),
     }
     links = Links(world)
+    if group == "portal":
+        links.ordering = Ordering(world)
+        clients["buyer"] = portal_client(links.ordering.buyer.customer)
+    if group == "statement link":  # the checkout the link opened: the test provider's page
+        opened = pay_statement(link=resolve_payment_link(links.statement), return_url="/")
+        links.checkout = opened.provider_checkout_id
     by_client: dict[str, list[Target]] = {}
     for row in ROWS[group]:
         by_client.setdefault(row.who, []).append(
@@ -477,11 +584,12 @@ def test_the_sign_in_pages_the_statement_link_and_the_portal(group: str) -> None
                 reverse(row.name, args=row.args(world, links)),
                 row.data(world, links),
                 refusal_may_write=MAY_WRITE.get(row.name, frozenset()),
+                success_status=row.status,
             )
         )
     corpus, walkers, missing = hostile.Corpus(), [], []
     for who, targets in by_client.items():
-        pages = [target.path for target in targets if target.method == "get"]
+        pages = [(t.path, t.success_status) for t in targets if t.method == "get"]
         missing += fill(targets, discover(clients[who], pages))
         walkers.append(Walker(clients[who], world.shop.pk, corpus))
         walk(walkers[-1], targets)
