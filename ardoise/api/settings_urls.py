@@ -6,5 +6,5 @@ app_name = "api_keys"
 
 urlpatterns = [
     path("", settings_views.key_list, name="key_list"),
-    path("<int:key_id>/revoke/", settings_views.key_revoke, name="key_revoke"),
+    path("<id:key_id>/revoke/", settings_views.key_revoke, name="key_revoke"),
 ]

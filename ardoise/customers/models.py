@@ -16,8 +16,9 @@ SEARCH_FIELDS = ("name", "company", "email", "phone")
 
 
 def normalize_search(text: str) -> str:
-    """Lower case without accents: "Hélène" and "HELENE" both become "helene"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lower case without accents: "Hélène" and "HELENE" both become "helene". A NUL, which
+    no stored text holds and PostgreSQL refuses in a query, is dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("\x00", ""))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.core.forms import DateRangeForm
+from ardoise.core.ids import parse_ids
 from ardoise.exports.access import export_permission_required
 from ardoise.exports.payments import selected_receipts, write_payments
 from ardoise.exports.sales import write_sales_by_mode
@@ -26,10 +27,6 @@ def _labels(shop_id: int) -> tuple[dict[str, str], list[str]]:
     return {mode.code: mode.label for mode in modes}, [m.code for m in modes if m.is_accepted]
 
 
-def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
-
-
 @require_POST
 @export_permission_required(Permission.PAYMENTS_RECORD, Permission.EXPORTS_RUN)
 def payments(request: HttpRequest, membership: Membership) -> HttpResponseBase:
@@ -38,8 +35,8 @@ def payments(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     monday = parse_week(request.POST.get("week", ""), timezone.localdate())
     selected = selected_receipts(
         receipts(shop.pk, monday, monday + dt.timedelta(days=6)),
-        invoice_ids=_ids(request.POST.getlist("invoice")),
-        credit_ids=_ids(request.POST.getlist("credit")),
+        invoice_ids=parse_ids(request.POST.getlist("invoice")),
+        credit_ids=parse_ids(request.POST.getlist("credit")),
     )
     labels, _accepted = _labels(shop.pk)
     week = "".join(c for c in request.POST.get("week", "") if c.isalnum() or c == "-")

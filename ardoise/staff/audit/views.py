@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from ardoise.audit.models import AuditEvent
+from ardoise.core.ids import parse_id
 from ardoise.customers.models import Customer, search_condition
 from ardoise.payments.models import PaymentMode
 from ardoise.shops.access import MemberRequest
@@ -24,8 +25,9 @@ def _filter(request: MemberRequest) -> tuple[selectors.AuditFilter, Customer | N
     customer = None
     customer_ids: list[int] | None = None
     search = params.get("q", "").strip()[:100]
-    if params.get("customer", "").isdigit():
-        customer = Customer.objects.for_shop(shop_id).filter(pk=int(params["customer"])).first()
+    customer_id = parse_id(params.get("customer", ""))
+    if customer_id is not None:
+        customer = Customer.objects.for_shop(shop_id).filter(pk=customer_id).first()
         customer_ids = [customer.pk] if customer else []
     elif search:
         matching = Customer.objects.for_shop(shop_id).filter(search_condition(search))
@@ -33,7 +35,7 @@ def _filter(request: MemberRequest) -> tuple[selectors.AuditFilter, Customer | N
     staff = params.get("staff", "")
     chosen = selectors.AuditFilter(
         customer_ids=customer_ids,
-        actor_id=int(staff) if staff.isdigit() else None,
+        actor_id=parse_id(staff),
         system_only=staff == "none",
         kind=params.get("kind", ""),
     )

@@ -147,8 +147,9 @@ def customer_apply_deposit(request: MemberRequest, customer_id: int) -> HttpResp
         request.membership, customer_id, perm=Permission.PAYMENTS_RECORD
     )
     form = ApplyDepositForm(request.POST, charges=list(open_charges(account)))
-    key = request.POST.get("idempotency_key", "")
-    if not form.is_valid() and deposits.was_applied(shop_id=account.shop_id, idempotency_key=key):
+    # The key as the form reads it: one no page makes (a NUL, too long) was never applied.
+    key = "" if form.is_valid() else form.cleaned_data.get("idempotency_key", "")
+    if key and deposits.was_applied(shop_id=account.shop_id, idempotency_key=key):
         # Sent already: the charges it paid are no longer open, so the form cannot name them.
         # The service says whether it is the same request (its first result) or another.
         form = ApplyDepositForm(

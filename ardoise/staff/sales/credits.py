@@ -16,6 +16,7 @@ from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required
 from ardoise.staff.sales.access import get_credit_for_member
+from ardoise.staff.sales.forms import ReasonForm
 from ardoise.statements.sales_documents import credit_context
 
 
@@ -41,17 +42,16 @@ def credit_receipt(request: MemberRequest, credit_id: int) -> HttpResponse:
 @member_required(Permission.ACCOUNTS_REVERSE)
 def credit_reverse(request: MemberRequest, credit_id: int) -> HttpResponse:
     credit = get_credit_for_member(request.membership, credit_id, perm=Permission.ACCOUNTS_REVERSE)
-    reason = request.POST.get("reason", "").strip()[:200]
-    key = request.POST.get("idempotency_key", "")[:120]
-    if not reason or not key:
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
         messages.error(request, _("A reason is required to reverse an entry."))
         return redirect("staff:credit_detail", credit.pk)
     try:
         payments.reverse_credit(
             credit=credit,
-            reason=reason,
+            reason=form.cleaned_data["reason"],
             actor=request.user,
-            idempotency_key=key,
+            idempotency_key=form.cleaned_data["idempotency_key"],
         )
     except LedgerError as error:
         messages.error(request, str(error))

@@ -231,6 +231,13 @@ class ReasonForm(IdempotentForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
+class CancelOrderForm(forms.Form):
+    """Nothing was posted for an order not delivered: cancelling needs no key, and the reason
+    is optional (longer ones are cut by the service)."""
+
+    reason = forms.CharField(label=_("Reason"), required=False)
+
+
 class RefundForm(IdempotentForm):
     lines = forms.MultipleChoiceField(
         label=_("Lines"), required=False, widget=forms.CheckboxSelectMultiple

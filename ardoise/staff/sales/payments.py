@@ -19,6 +19,7 @@ from django_stubs_ext import StrOrPromise
 
 from ardoise.core.forms import new_key, parse_amount
 from ardoise.core.htmx import refresh_page
+from ardoise.core.ids import parse_id, parse_ids
 from ardoise.core.money import MoneyError
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger.errors import LedgerError
@@ -131,7 +132,7 @@ def _save_row(
                 invoice=invoice,
                 mode=mode,
                 amount=amount,
-                version=int(version) if version.isdigit() else -1,
+                version=_version(version),
                 actor=request.user,
                 idempotency_key=_cell_key(row_key, mode, version),
                 received_on=days.chosen,
@@ -146,8 +147,30 @@ def _save_row(
     return changed
 
 
+def _unreadable(request: MemberRequest, invoices: list[Invoice], modes: list[str]) -> Errors:
+    """The typed cells that no ledger rule needs to look at: not an amount, or below zero. A
+    Save with one of them saves no cell at all, so a page answered with errors wrote nothing
+    (each cell is its own business event: a cell the ledger refuses leaves the others saved)."""
+    errors: Errors = {}
+    for invoice in invoices:
+        for mode in modes:
+            text = request.POST.get(f"amount-{invoice.pk}-{mode}", "")
+            try:
+                if text.strip() and parse_amount(text) < 0:
+                    errors[(invoice.pk, mode)] = str(AMOUNT_MESSAGES["negative"])
+            except MoneyError:
+                errors[(invoice.pk, mode)] = str(AMOUNT_MESSAGES["invalid"])
+    return errors
+
+
+def _version(text: str) -> int:
+    """The version the page showed for a cell; -1 (no version there is) when it is not one."""
+    version = parse_id(text)
+    return -1 if version is None else version
+
+
 def _invoices(request: MemberRequest, ids: list[str]) -> list[Invoice]:
-    wanted = [int(value) for value in ids if value.isdigit()]
+    wanted = parse_ids(ids)
     return list(Invoice.objects.for_shop(request.membership.shop_id).filter(pk__in=wanted))
 
 
@@ -157,7 +180,9 @@ def payments_week(request: MemberRequest) -> HttpResponse:
     if request.method == "POST":
         modes = [mode.code for mode in selectors.accepted_modes(request.membership.shop_id)]
         days = _days(request, _monday(request))
-        for invoice in _invoices(request, request.POST.getlist("row")):
+        invoices = _invoices(request, request.POST.getlist("row"))
+        errors = _unreadable(request, invoices, modes)
+        for invoice in invoices if not errors else []:
             _save_row(request, invoice, modes, days, errors)
         if not errors:
             messages.success(request, _("Payments saved."))
@@ -178,7 +203,9 @@ def payments_row(request: MemberRequest, invoice_id: int) -> HttpResponse:
         # HTMX posts the whole form; only the cell that changed is saved, not one still typed.
         modes = [request.POST["cell"]]
     days = _days(request, _monday(request))
-    for invoice in _invoices(request, [str(invoice_id)]) or _not_found():
+    invoices = _invoices(request, [str(invoice_id)]) or _not_found()
+    errors = _unreadable(request, invoices, modes)
+    for invoice in invoices if not errors else []:
         _save_row(request, invoice, modes, days, errors)
     context = _week(request, errors)
     row = next(

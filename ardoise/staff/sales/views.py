@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ardoise.core.forms import new_key
+from ardoise.core.forms import IdempotentForm, new_key
 from ardoise.core.htmx import htmx_target
+from ardoise.core.ids import parse_id
 from ardoise.customers.models import Customer
 from ardoise.invoicing import selectors, services
 from ardoise.invoicing.errors import DuplicateProductName
@@ -26,7 +27,7 @@ from ardoise.shops.permissions import Permission
 from ardoise.staff.access import member_required, require
 from ardoise.staff.customers.refusals import limit_refusal
 from ardoise.staff.sales.access import get_order_for_member, get_product_for_member
-from ardoise.staff.sales.forms import ProductForm, SaleFilterForm, SaleForm
+from ardoise.staff.sales.forms import CancelOrderForm, ProductForm, SaleFilterForm, SaleForm
 
 SALES_PAGE_SIZE = 50
 # The element an HTMX request swaps on the new-sale page, and the partial that renders it.
@@ -69,7 +70,8 @@ def _customer_picker(request: MemberRequest, form: SaleForm) -> dict[str, Any]:
     customers matching what was typed. Without JavaScript the search is a plain GET form."""
     shop = request.membership.shop
     chosen = str(form["customer"].value() or "")
-    picked = selectors.customer_for_sale(shop, int(chosen)) if chosen.isdigit() else None
+    customer_id = parse_id(chosen)
+    picked = selectors.customer_for_sale(shop, customer_id) if customer_id is not None else None
     text = request.GET.get("customer_q", "").strip()[:100]
     matches = selectors.customers_for_sale(shop, text) if picked is None else []
     return {"picked": picked, "customer_q": text, "matches": matches}
@@ -159,19 +161,23 @@ def order_detail(request: MemberRequest, order_id: int) -> HttpResponse:
 @member_required(Permission.SALES_DELIVER)
 def order_deliver(request: MemberRequest, order_id: int) -> HttpResponse:
     order = get_order_for_member(request.membership, order_id, perm=Permission.SALES_DELIVER)
-    return _deliver(request, order, request.POST.get("idempotency_key") or new_key())
+    form = IdempotentForm(request.POST)
+    if not form.is_valid():  # no key, or not one a page makes (too long, a NUL)
+        messages.error(request, _("The page was out of date. Nothing was recorded."))
+        return redirect("staff:order_detail", order.pk)
+    return _deliver(request, order, form.cleaned_data["idempotency_key"])
 
 
 @require_POST
 @member_required(Permission.SALES_DELIVER)
 def order_cancel(request: MemberRequest, order_id: int) -> HttpResponse:
     order = get_order_for_member(request.membership, order_id, perm=Permission.SALES_DELIVER)
+    form = CancelOrderForm(request.POST)
+    if not form.is_valid():  # a reason no text column holds (a NUL)
+        messages.error(request, _("The page was out of date. Nothing was recorded."))
+        return redirect("staff:order_detail", order.pk)
     try:
-        services.cancel_order(
-            order=order,
-            actor=request.user,
-            reason=request.POST.get("reason", ""),
-        )
+        services.cancel_order(order=order, actor=request.user, reason=form.cleaned_data["reason"])
     except LedgerError as error:
         messages.error(request, str(error))
     else:

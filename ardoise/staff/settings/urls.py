@@ -26,9 +26,9 @@ urlpatterns = [
     ),
     path("roles/", views.role_list, name="role_list"),
     path("roles/new/", views.role_create, name="role_create"),
-    path("roles/<int:role_id>/", views.role_edit, name="role_edit"),
+    path("roles/<id:role_id>/", views.role_edit, name="role_edit"),
     path("staff/", views.member_list, name="member_list"),
     path("staff/invite/", views.member_invite, name="member_invite"),
-    path("staff/<int:membership_id>/role/", views.member_role, name="member_role"),
-    path("staff/<int:membership_id>/active/", views.member_active, name="member_active"),
+    path("staff/<id:membership_id>/role/", views.member_role, name="member_role"),
+    path("staff/<id:membership_id>/active/", views.member_active, name="member_active"),
 ]
