@@ -136,6 +136,7 @@ class SaleCustomer:
     company: str
     balance: int
     credit_limit: int | None
+    reserved: int = 0  # held for online orders and checkouts: not spendable at the counter
 
     @property
     def display_name(self) -> str:
@@ -143,11 +144,12 @@ class SaleCustomer:
 
     @property
     def available_credit(self) -> int | None:
-        """Balance plus limit, never below zero (what a sale on account may still charge);
-        None when the account has no limit. The same figure as `Account.available_credit`."""
+        """Balance plus limit, less what reservations hold, never below zero (what a sale on
+        account may still charge: the limit's guard counts the holds too); None when the account
+        has no limit. The same figure as `Account.available_credit`."""
         if self.credit_limit is None:
             return None
-        return max(self.balance + self.credit_limit, 0)
+        return max(self.balance + self.credit_limit - self.reserved, 0)
 
 
 def _sale_customers(shop: Shop) -> QuerySet[Customer]:
@@ -163,6 +165,7 @@ def _sale_customers(shop: Shop) -> QuerySet[Customer]:
         .annotate(
             balance=F("account__balance"),
             credit_limit=F("account__credit_limit"),
+            reserved=F("account__reserved"),
             has_account=F("account__id"),
         )
     )
@@ -175,6 +178,7 @@ def _sale_customer(shop: Shop, row: Customer) -> SaleCustomer:
         name=row.name,
         company=row.company,
         balance=getattr(row, "balance", None) or 0,
+        reserved=getattr(row, "reserved", None) or 0,
         # A customer from before accounts existed gets one with the shop's default limit.
         credit_limit=getattr(row, "credit_limit", None)
         if has_account

@@ -23,6 +23,7 @@ from ardoise.core.errors import Refusal
 from ardoise.invoicing.errors import InvalidLine, OrderTooLarge
 from ardoise.invoicing.models import OrderChannel, OrderPaymentState, OrderStatus
 from ardoise.invoicing.totals import LineError, LineTooLarge, compute_totals
+from ardoise.payments.handling import refresh_live_checkout
 from ardoise.payments.models import CheckoutStatus
 from ardoise.payments.orders import (
     OnlineOrder,
@@ -177,6 +178,9 @@ def orders(request: PortalRequest) -> HttpResponse:
 @customer_required
 def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
     row = get_order_for_customer(request.portal, order_id)
+    # Back from the provider's page: a checkout still pending is asked of the provider now.
+    refresh_live_checkout(shop_id=row.shop_id, reference=row.reservation_reference)
+    row.refresh_from_db()
     expire_checkouts(order=row)
     money = selectors.order_money(row)
     context = {

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.core.errors import Refusal
+from ardoise.payments.handling import refresh_live_checkout
 from ardoise.payments.models import Checkout, CheckoutPurpose, CheckoutStatus
 from ardoise.payments.selectors import online_provider_for
 from ardoise.payments.top_ups import (
@@ -39,6 +40,9 @@ def _result(request: PortalRequest, checkout: Checkout | None, nav: str) -> Http
 
 
 def _checkout(request: PortalRequest, reference: str) -> Checkout | None:
+    """The payer back from the provider's page: its latest checkout for `reference`, asked of
+    the provider first if still pending (not left "pending" until the notification comes)."""
+    refresh_live_checkout(shop_id=request.portal.shop.pk, reference=reference)
     return (
         Checkout.objects.filter(
             shop_id=request.portal.shop.pk,

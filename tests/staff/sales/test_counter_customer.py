@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from ardoise.invoicing import selectors
 from ardoise.invoicing.models import Order, Product
+from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Shop
 from tests.factories import key, make_account, make_shop
@@ -184,3 +185,16 @@ def test_the_available_credit_is_the_accounts(account: Account, shop: Shop) -> N
 
     assert found is not None
     assert (found.balance, found.available_credit) == (account.balance, account.available_credit)
+
+
+def test_the_counter_counts_what_online_orders_hold(shop: Shop) -> None:
+    """A hold of an online order is not spendable at the counter either: the figure the cashier
+    reads is the one the limit's guard applies."""
+    account = make_account(shop, credit_limit=100_00, name="Inès Roux")
+    ledger.reserve(account=account, amount=30_00, reference="order:1")
+    account.refresh_from_db()
+
+    found = selectors.customer_for_sale(shop, account.customer_id)
+
+    assert found is not None
+    assert found.available_credit == account.available_credit == 70_00
