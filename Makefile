@@ -28,6 +28,7 @@ run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install ## Migrate, load demo data once, start the task worker and serve on 127.0.0.1:8000
 	@DEBUG=1 $(PY) manage.py migrate --noinput -v 0
 	@DEBUG=1 $(PY) manage.py seed_demo --if-empty
+	@DEBUG=1 $(PY) manage.py reconcile_payments --schedule -v 0 >/dev/null
 	@DEBUG=1 $(PY) manage.py db_worker --queue-name '*' --no-reload -v 0 & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)

@@ -31,6 +31,7 @@ def setup_django(database_url: str, *, debug: bool) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DEBUG"] = "1" if debug else "0"
     os.environ.setdefault("SECRET_KEY", "bench-not-secret")
+    os.environ.setdefault("ENCRYPTION_KEYS", "YmVuY2gtZW5jcnlwdGlvbi1rZXktbm90LXNlY3JldCE=")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

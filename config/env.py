@@ -1,5 +1,7 @@
 """Small typed readers for environment variables. They fail loudly on a malformed value."""
 
+import base64
+import binascii
 import os
 from pathlib import Path
 
@@ -45,3 +47,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw) if raw else default
+
+
+def fernet_key(value: str) -> bool:
+    """Whether `value` is a Fernet key: 32 bytes in URL-safe base64."""
+    try:
+        return len(base64.urlsafe_b64decode(value.encode("ascii"))) == 32
+    except (binascii.Error, ValueError):
+        return False

@@ -1,8 +1,9 @@
 """Ardoise settings: one module, every value from the environment through typed helpers.
 
-An integration switches on when its credentials are present (EMAIL_HOST today; the payment
-providers' credentials will be per shop, in Settings). Nothing secret lives here: in
-production SECRET_KEY must be set, and DEBUG defaults to off.
+An integration switches on when its credentials are present (EMAIL_HOST; the payment providers'
+credentials are per shop, in Settings → Online payment, encrypted with ENCRYPTION_KEYS). Nothing
+secret lives here: in production SECRET_KEY and ENCRYPTION_KEYS must be set, and DEBUG defaults
+to off.
 """
 
 import sys
@@ -12,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.database import database_from_url, sqlite_database
-from config.env import env_bool, env_int, env_list, env_path, env_str
+from config.env import env_bool, env_int, env_list, env_path, env_str, fernet_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("ARDOISE_VAR_DIR", BASE_DIR / "var")
@@ -170,7 +171,33 @@ TASKS = {
     }
 }
 
+# Secrets stored in the database (the payment providers' API keys and webhook signing secrets)
+# are encrypted with Fernet keys from the environment (ardoise/core/encryption.py): the first
+# key encrypts, every key decrypts, so a new key is put first, `manage.py rotate_encryption`
+# re-encrypts every stored secret with it, and then the old one is removed.
+ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS", [])
+if not ENCRYPTION_KEYS:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "ENCRYPTION_KEYS must be set when DEBUG is off (generate one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key()"
+            ".decode())'`)"
+        )
+    # Development only: a fixed key, so that secrets saved by `make run` survive a restart.
+    ENCRYPTION_KEYS = ["YXJkb2lzZS1kZXZlbG9wbWVudC1rZXktbm90LXByb2Q="]
+for _key in ENCRYPTION_KEYS:
+    if not fernet_key(_key):
+        raise ImproperlyConfigured(
+            "each of ENCRYPTION_KEYS must be a Fernet key (32 bytes, URL-safe base64)"
+        )
+
+# Every outbound HTTP call (the payment providers) goes through ardoise/core/http.py: this
+# timeout, and at most HTTP_RETRIES more attempts of a request that is safe to send again.
 HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10)
+HTTP_RETRIES = env_int("HTTP_RETRIES", 2)
+# Where the providers' SDKs send their calls: their own APIs, or a stand-in (the tests' one).
+SUMUP_API_BASE = env_str("SUMUP_API_BASE", "https://api.sumup.com").rstrip("/")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
 # The JSON API's rate limit per key: a token bucket of API_RATE_BURST calls, refilled at
 # API_RATE_PER_MINUTE (ardoise/api/auth.py); past it, 429 with Retry-After.
 API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 600)

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 README_PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
+    "ENCRYPTION_KEYS": "BuX16GxyZvtaIkUuS-rbZ62aNYhKu4Q4af1AphVao_A=",
     "ALLOWED_HOSTS": "ardoise.example.fr",
     "SITE_URL": "https://ardoise.example.fr",
     "CSRF_TRUSTED_ORIGINS": "https://ardoise.example.fr",
@@ -61,3 +62,26 @@ def test_the_language_cookie_is_samesite_lax_from_the_menu_and_at_sign_in() -> N
     for response in (signed_in, menu):
         cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
         assert (cookie["samesite"], cookie["httponly"]) == ("Lax", True)
+
+
+@pytest.mark.parametrize("keys", ["", "not-a-fernet-key"], ids=["missing", "malformed"])
+def test_production_refuses_to_start_without_a_valid_encryption_key(keys: str) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "ARDOISE_TESTING", "DATABASE_URL", "ENCRYPTION_KEYS"}
+    }
+    env |= README_PRODUCTION | {"ARDOISE_TESTING": "0", "ENCRYPTION_KEYS": keys}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "ENCRYPTION_KEYS" in result.stderr

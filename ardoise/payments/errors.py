@@ -135,3 +135,37 @@ class NothingOwed(LedgerError):
 class NothingToPay(LedgerError):
     code = "nothing_to_pay"
     default_message = _("This order has nothing left to pay.")
+
+
+class NotPaidOnline(LedgerError):
+    code = "not_paid_online"
+    default_message = _(
+        "This sale was not paid online through a provider set up for the shop: refund it "
+        "another way."
+    )
+
+
+class RefundAboveOnlinePayment(LedgerError):
+    code = "refund_above_online_payment"
+    default_message = _("At most %(maximum)s can be given back to the card this sale was paid by.")
+
+
+class RefundInProgress(LedgerError):
+    code = "refund_in_progress"
+    default_message = _(
+        "A refund of this sale is waiting for the provider's answer. Try again once it is "
+        "confirmed or refused."
+    )
+
+
+class RefundKeyReused(LedgerError):
+    code = "refund_key_reused"
+    default_message = _("This form was already used for another refund. Reload the page.")
+
+
+class NothingToPayOut(LedgerError):
+    code = "nothing_to_pay_out"
+    default_message = _(
+        "Nothing of this refund would go back to the card: the sale is unpaid for that much. "
+        "Refund it to the account."
+    )

@@ -225,6 +225,9 @@ class Checkout(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Why the provider could not open it (a timeout, an error answer): shown on the owner's
+    # reconciliation page; the checkout is then declined and nothing was recorded.
+    provider_error = models.CharField(max_length=200, blank=True)
 
     class Meta:
         db_table = "payments_checkout"
@@ -281,6 +284,13 @@ class ProviderEvent(models.Model):
     )
     handled_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=40, blank=True)
+    # What the provider said, once verified: the checkout it names and, when it says it (or when
+    # its API was read for it), the status, amount (minor units) and currency. A SumUp
+    # notification names a checkout only: its status is read from the API before handling.
+    provider_checkout_id = models.CharField(max_length=120, blank=True)
+    reported_status = models.CharField(max_length=20, blank=True)
+    reported_amount = models.BigIntegerField(null=True, blank=True)
+    reported_currency = models.CharField(max_length=3, blank=True)
 
     class Meta:
         db_table = "payments_provider_event"
@@ -292,3 +302,113 @@ class ProviderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id}"
+
+
+# --- Provider accounts and refunds --------------------------------------------------------------
+
+
+class ProviderCode(models.TextChoices):
+    SUMUP = "sumup", "SumUp"
+    STRIPE = "stripe", "Stripe"
+
+
+class ProviderAccount(models.Model):
+    """A shop's credentials at one real payment provider. Present: the provider is on offer.
+
+    `api_key` and `webhook_secret` hold Fernet tokens (`core.encryption`), never the secrets
+    themselves; they are decrypted only to call the provider or verify a notification, and are
+    never shown again once saved. `webhook_key` is the random part of the shop's webhook address
+    (`/p/webhooks/<provider>/<shop id>/<webhook_key>/`), so that the address names the account
+    whose signing secret verifies what arrives there.
+    """
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=30, choices=ProviderCode.choices)
+    api_key = models.TextField()
+    merchant_code = models.CharField(max_length=40, blank=True)
+    webhook_secret = models.TextField(blank=True)
+    webhook_key = models.CharField(max_length=64)
+    saved_at = models.DateTimeField(auto_now=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "payments_provider_account"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "provider"], name="payments_provider_account_one_per_shop"
+            ),
+        ]
+
+    def __str__(self) -> str:  # never the secrets
+        return f"{self.shop_id}: {self.provider}"
+
+    def __repr__(self) -> str:
+        return f"<ProviderAccount {self.shop_id}:{self.provider}>"
+
+    @property
+    def has_webhook_secret(self) -> bool:
+        return bool(self.webhook_secret)
+
+
+class RefundStatus(models.TextChoices):
+    REQUESTED = "requested", pgettext_lazy("refund status", "Asked of the provider")
+    CONFIRMED = "confirmed", pgettext_lazy("refund status", "Refunded")
+    REFUSED = "refused", pgettext_lazy("refund status", "Refused by the provider")
+
+
+OPEN_REFUND_STATUSES = [RefundStatus.REQUESTED]
+
+
+class ProviderRefund(models.Model):
+    """A refund of a sale paid online, given back through the provider that took the payment.
+
+    Asked in the back office; the provider is called after the row is committed, and the credit
+    note (`credit`) is issued through the ledger only once the provider confirms: `amount` of
+    the sale is refunded, `payout` of it to the payer's card, the rest (`amount - payout`, the
+    unpaid part) to the account. One open refund per sale at a time (partial unique
+    constraint), so two clicks or two tabs cannot send two.
+    """
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
+    checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="refunds")
+    charge = models.ForeignKey("ledger.Charge", on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField()
+    payout = models.BigIntegerField()
+    reason = models.TextField()
+    idempotency_key = models.CharField(max_length=120)
+    status = models.CharField(
+        max_length=20, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
+    )
+    provider_refund_id = models.CharField(max_length=120, blank=True)
+    # When the provider was asked: set by one conditional UPDATE before the call, so a refund
+    # is sent once even if its task runs twice; after that it is only ever read back.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message = models.CharField(max_length=200, blank=True)
+    credit = models.OneToOneField(
+        "ledger.Credit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "payments_provider_refund"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "idempotency_key"], name="payments_refund_unique_key"
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "charge"],
+                condition=models.Q(status__in=OPEN_REFUND_STATUSES),
+                name="payments_refund_one_open_per_charge",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(payout__gt=0) & models.Q(amount__gte=models.F("payout")),
+                name="payments_refund_amounts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.payout} of {self.checkout_id} {self.status}"

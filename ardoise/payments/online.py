@@ -25,8 +25,13 @@ from ardoise.payments.models import (
     OnlinePaymentSettings,
     ProviderEvent,
 )
-from ardoise.payments.providers.base import PaymentProvider, ProviderError
-from ardoise.payments.providers.registry import get_provider
+from ardoise.payments.providers.base import (
+    PaymentProvider,
+    ProviderError,
+    ProviderStatus,
+    checkout_reference,
+)
+from ardoise.payments.providers.registry import get_provider, shop_provider
 from ardoise.payments.selectors import live_checkout, online_provider_for
 from ardoise.shops.models import User
 
@@ -39,8 +44,8 @@ class OnlinePaymentUnavailable(Exception):
 
 def set_online_provider(*, shop_id: int, provider: str, actor: User | None) -> None:
     """Choose the provider of the shop's online payments ("" switches them off)."""
-    if provider:
-        get_provider(provider)
+    if provider and shop_provider(shop_id, provider) is None:
+        raise ProviderError(f"payment provider {provider!r} is not set up for this shop")
     # savepoint=False: composed inside update_statement_settings's transaction.
     with transaction.atomic(savepoint=False):
         OnlinePaymentSettings.objects.update_or_create(
@@ -157,18 +162,27 @@ def connect_checkout(checkout: Checkout, provider: PaymentProvider | None = None
     if checkout.provider_checkout_id or checkout.status != CheckoutStatus.PENDING:
         return checkout
     try:
-        provider = provider or get_provider(checkout.provider)
+        provider = provider or shop_provider(checkout.shop_id, checkout.provider)
+        if provider is None:
+            raise ProviderError(f"{checkout.provider} is no longer set up for this shop")
         session = provider.create_checkout(
             amount=checkout.amount,
             currency=checkout.currency,
-            reference=checkout.reference,
+            reference=checkout_reference(checkout.pk),
             return_url=checkout.return_url,
+            description=checkout.label or checkout.reference,
+            expires_at=checkout.expires_at,
         )
     except ProviderError as error:
+        logger.warning("checkout %s not opened by %s: %s", checkout.pk, checkout.provider, error)
         # durable: the provider call happened outside any transaction; this records its failure.
         with transaction.atomic(durable=True):
             failed = Checkout.objects.filter(pk=checkout.pk, status=CheckoutStatus.PENDING)
-            if failed.update(status=CheckoutStatus.DECLINED, completed_at=timezone.now()):
+            if failed.update(
+                status=CheckoutStatus.DECLINED,
+                completed_at=timezone.now(),
+                provider_error=str(error)[:200],
+            ):
                 outcomes.checkout_closed(checkout)
         raise OnlinePaymentUnavailable() from error
     checkout.provider_checkout_id = session.provider_checkout_id
@@ -272,9 +286,12 @@ def _handle_event(
             outcome = "amount_mismatch"
         elif checkout.status != CheckoutStatus.PENDING:
             outcome = f"already_{checkout.status}"
+        elif status == ProviderStatus.PENDING:
+            outcome = "still_pending"
         elif status != CheckoutStatus.APPROVED:
-            outcome = "declined"
-            checkout.status = CheckoutStatus.DECLINED
+            expired = status == ProviderStatus.EXPIRED
+            outcome = "expired" if expired else "declined"
+            checkout.status = CheckoutStatus.EXPIRED if expired else CheckoutStatus.DECLINED
             checkout.completed_at = timezone.now()
             checkout.save(update_fields=["status", "completed_at"])
             outcomes.checkout_closed(checkout)

@@ -60,10 +60,10 @@ from ardoise.payments.errors import (
 )
 from ardoise.payments.models import Checkout, CheckoutPurpose, CheckoutStatus
 from ardoise.payments.online import OnlinePaymentUnavailable, connect_checkout, new_checkout
+from ardoise.payments.order_emails import notify_shop_of_order
 from ardoise.payments.providers.base import PaymentProvider
 from ardoise.payments.quotes import CartItem, Quote, lines_from_catalogue, quote
 from ardoise.payments.selectors import online_provider_for
-from ardoise.payments.tasks import notify_shop_of_order
 from ardoise.shops.models import Shop
 
 # An order's checkout not paid within this time expires, and what its order held is released.

@@ -27,7 +27,7 @@ from ardoise.invoicing.models import Order, OrderPaymentState, OrderStatus
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account, Charge, Credit
 from ardoise.payments.models import BuiltInMode, Checkout, CheckoutPurpose
-from ardoise.payments.tasks import notify_shop_of_order
+from ardoise.payments.order_emails import notify_shop_of_order
 from ardoise.shops.models import Shop
 
 

@@ -48,7 +48,7 @@ from ardoise.payments.models import (
     SettlementStatus,
 )
 from ardoise.payments.providers.base import PaymentProvider
-from ardoise.payments.providers.registry import available_provider
+from ardoise.payments.providers.registry import shop_provider
 from ardoise.shops.models import Shop
 
 RECEIVED_ON_HISTORY = dt.timedelta(days=365)
@@ -501,7 +501,7 @@ def online_provider_for(shop_id: int) -> PaymentProvider | None:
         .values_list("provider", flat=True)
         .first()
     )
-    return available_provider(code) if code else None
+    return shop_provider(shop_id, code) if code else None
 
 
 def live_checkout(*, shop_id: int, reference: str) -> Checkout | None:

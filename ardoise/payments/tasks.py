@@ -1,69 +1,54 @@
-"""Background tasks of payments (django-tasks; worker: `manage.py db_worker`).
+"""Background tasks of online payment (django-tasks, database backend; `manage.py db_worker`).
 
-The shop is emailed about a new online order after the transaction that accepted it has
-committed (`notify_shop_of_order` enqueues with `transaction.on_commit`). The task takes the
-order's id, re-reads it, and claims the email by one conditional UPDATE, so running it twice (a
-retried task, an order accepted again after a declined payment) sends one email.
+Each takes ids and re-reads; the work is in `handling`, `refunding` and `reconciliation`, which
+record through the one path that makes running twice harmless. The webhook view and the refund
+service enqueue these after their commit (`transaction.on_commit`).
+
+`reconcile_payments_task` is periodic: each run enqueues the next one `RECONCILE_EVERY` later,
+unless one is already waiting; `manage.py reconcile_payments --schedule` starts the chain (`make
+run` does), and a cron line running `manage.py reconcile_payments` does the same work without it.
 """
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+import datetime as dt
+
+from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
-from ardoise.invoicing.models import Order, OrderLine
-from ardoise.shops.models import Shop
+from ardoise.payments import handling, reconciliation, refunding
 
-
-def notify_shop_of_order(order: Order, shop: Shop) -> None:
-    """After commit, email the shop about its new online order, if it asked to be told."""
-    if not (shop.notify_new_orders and shop.email):
-        return
-    order_id = order.pk
-    transaction.on_commit(lambda: notify_new_order_task.enqueue(order_id))
+RECONCILE_EVERY = dt.timedelta(minutes=5)
 
 
 @task()
-def notify_new_order_task(order_id: int) -> bool:
-    """Email the shop about one new online order; returns whether it was sent (once)."""
-    order = Order.objects.select_related("customer").filter(pk=order_id).first()
-    if order is None:
-        return False
-    shop = Shop.objects.get(pk=order.shop_id)
-    if not (shop.notify_new_orders and shop.email):
-        return False
-    claimed = Order.objects.filter(pk=order.pk, shop_notified_at__isnull=True).update(
-        shop_notified_at=timezone.now()
+def handle_notification_task(event_id: int) -> str:
+    """Handle one stored provider notification; returns its outcome."""
+    return handling.handle_notification(event_id).outcome
+
+
+@task()
+def send_refund_task(refund_id: int) -> str:
+    """Ask the provider for one refund; returns its status."""
+    return str(refunding.send_refund(refund_id).status)
+
+
+@task()
+def reconcile_payments_task() -> str:
+    """One reconciliation run, then the next one scheduled."""
+    run = reconciliation.reconcile()
+    schedule_reconciliation()
+    return (
+        f"{run.events_handled} events, {run.checkouts_asked} checkouts asked "
+        f"({run.checkouts_ended} ended), {run.refunds_asked} refunds, "
+        f"{run.unreachable} unreachable"
     )
-    if not claimed:
+
+
+def schedule_reconciliation() -> bool:
+    """Enqueue the next periodic run unless one is already waiting; whether one was enqueued."""
+    name = f"{reconcile_payments_task.module_path}"
+    waiting = DBTaskResult.objects.filter(task_path=name, status="READY").exists()
+    if waiting:
         return False
-    build_new_order_email(order=order, shop=shop).send()
+    reconcile_payments_task.using(run_after=timezone.now() + RECONCILE_EVERY).enqueue()
     return True
-
-
-def build_new_order_email(*, order: Order, shop: Shop) -> EmailMessage:
-    context = {
-        "shop": shop,
-        "order": order,
-        "customer": order.customer,
-        "lines": OrderLine.objects.filter(order=order).order_by("position", "id"),
-        "link": settings.SITE_URL + reverse("staff:order_detail", args=[order.pk]),
-    }
-    with translation.override(shop.language):
-        subject = gettext("New online order No. %(number)s from %(customer)s") % {
-            "number": order.pk,
-            "customer": order.customer.display_name,
-        }
-        context["payment"] = order.get_payment_state_display()
-        body = render_to_string("payments/email/new_order.txt", context)
-    return EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[shop.email],
-        reply_to=[order.customer.email] if order.customer.email else None,
-    )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import override
 from django.views.decorators.http import require_GET, require_POST
 
+from ardoise.payments.handling import refresh_live_checkout
 from ardoise.payments.models import CheckoutStatus
 from ardoise.statements.errors import InvalidLink, NotPayableOnline
 from ardoise.statements.links import resolve_payment_link
@@ -52,6 +53,9 @@ def statement_page(request: HttpRequest, token: str) -> HttpResponse:
         link = resolve_payment_link(token)
     except InvalidLink as error:
         return _link_error(request, error)
+    # The payer may be back from the provider's page before its notification: ask it.
+    statement = link.statement
+    refresh_live_checkout(shop_id=statement.shop_id, reference=statement.payment_reference)
     return _statement_response(request, link, token)
 
 

@@ -42,3 +42,8 @@ class InvalidLink(StatementError):
 class NotPayableOnline(StatementError):
     code = "not_payable_online"
     default_message = _("This statement cannot be paid online.")
+
+
+PROVIDER_DOWN = _(
+    "The payment service did not answer. Nothing was charged: please try again in a few minutes."
+)

@@ -20,7 +20,7 @@ from ardoise.payments import online as payments
 from ardoise.payments.errors import ChargesBeingPaid
 from ardoise.payments.models import Checkout
 from ardoise.shops.models import Shop, User
-from ardoise.statements.errors import InvalidEmail, NotPayableOnline
+from ardoise.statements.errors import PROVIDER_DOWN, InvalidEmail, NotPayableOnline
 from ardoise.statements.issuing import record_send
 from ardoise.statements.models import (
     RECENT_STATEMENT,
@@ -203,7 +203,7 @@ def pay_statement_online(*, statement: Statement, return_url: str) -> Checkout:
             return_url=return_url,
         )
     except payments.OnlinePaymentUnavailable as error:
-        raise NotPayableOnline() from error
+        raise NotPayableOnline(PROVIDER_DOWN) from error
     except ChargesBeingPaid as error:
         raise NotPayableOnline(error.message, **error.params) from error
 

@@ -130,9 +130,13 @@ def test_one_live_checkout_per_reference_and_the_provider_status() -> None:
     provider = get_provider("test")
 
     assert again.pk == checkout.pk
-    assert provider.fetch_status(provider_checkout_id=checkout.provider_checkout_id) == "pending"
+    assert provider.read_checkout(provider_checkout_id=checkout.provider_checkout_id).status == (
+        "pending"
+    )
     receive_confirmation(provider_code="test", body=(b := _approval(checkout))[0], headers=b[1])
-    assert provider.fetch_status(provider_checkout_id=checkout.provider_checkout_id) == "approved"
+    assert provider.read_checkout(provider_checkout_id=checkout.provider_checkout_id).status == (
+        "approved"
+    )
 
 
 def test_the_test_provider_is_off_unless_enabled() -> None:

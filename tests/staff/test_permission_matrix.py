@@ -450,6 +450,25 @@ ROUTES: dict[str, Route] = {
             data=lambda world: {"portal_enabled": "on", "top_up_minimum": "15"},
         ),
     ),
+    # Settings → Online payment: credentials (no network: a save encrypts, nothing to test or
+    # remove in this world) and the reconciliation page.
+    "staff:online_payment_settings": _no_ids(_get(P.SETTINGS_MANAGE)),
+    "staff:payment_checks": _no_ids(_get(P.SETTINGS_MANAGE)),
+    "staff:provider_account_save": Route(
+        args=lambda world: ["stripe"],
+        probes=(_post(P.SETTINGS_MANAGE, data=lambda world: {"stripe-api_key": "sk_test_x"}),),
+        has_ids=False,
+    ),
+    "staff:provider_account_check": Route(
+        args=lambda world: ["stripe"],
+        probes=(_post(P.SETTINGS_MANAGE, ok=404, writes=False),),
+        has_ids=False,
+    ),
+    "staff:provider_account_remove": Route(
+        args=lambda world: ["sumup"],
+        probes=(_post(P.SETTINGS_MANAGE, writes=False),),
+        has_ids=False,
+    ),
     # Settings → API: the shop's keys (a new key's page shows its secret: 200, not a redirect).
     "api_keys:key_list": _no_ids(
         _get(P.SETTINGS_MANAGE),

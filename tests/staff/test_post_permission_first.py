@@ -474,6 +474,36 @@ FORGED = [
         data=lambda w: {"portal_enabled": "on", "top_up_minimum": "15"},
     ),
     forged(
+        "staff:online_payment_settings",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("staff:online_payment_settings"),
+        writes=False,
+    ),
+    forged(
+        "staff:payment_checks",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("staff:payment_checks"),
+        writes=False,
+    ),
+    forged(
+        "staff:provider_account_save",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("staff:provider_account_save", args=["stripe"]),
+        data=lambda w: {"stripe-api_key": "sk_test_forged"},
+    ),
+    forged(
+        "staff:provider_account_check",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("staff:provider_account_check", args=["stripe"]),
+        writes=False,
+    ),
+    forged(
+        "staff:provider_account_remove",
+        P.SETTINGS_MANAGE,
+        url=lambda w: reverse("staff:provider_account_remove", args=["stripe"]),
+        writes=False,
+    ),
+    forged(
         "staff:customer_portal_invite",
         P.CUSTOMERS_EDIT,
         url=_customer_url("staff:customer_portal_invite"),

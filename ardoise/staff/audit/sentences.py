@@ -127,6 +127,8 @@ def _facts(data: dict[str, Any], reading: Reading) -> dict[str, Any]:
         "role": data.get("role", ""),
         "number": data.get("number") or data.get("invoice", ""),
         "customers": data.get("customers", 0),
+        "provider": {"sumup": "SumUp", "stripe": "Stripe"}.get(data.get("provider", ""), ""),
+        "message": data.get("message", ""),
     }
 
 
@@ -166,6 +168,19 @@ PLAIN: dict[str, StrOrPromise] = {
     "payments.checkout.approved": gettext_lazy("Received an online payment of %(amount)s."),
     "payments.deposit.applied": gettext_lazy(
         "Applied %(amount)s of the deposit to chosen charges."
+    ),
+    "payments.provider_account.saved": gettext_lazy(
+        "Saved the shop's %(provider)s credentials (the keys are not kept in the log)."
+    ),
+    "payments.provider_account.removed": gettext_lazy(
+        "Removed the shop's %(provider)s credentials."
+    ),
+    "payments.refund.requested": gettext_lazy(
+        "Asked the payment provider to refund %(payout)s to the card."
+    ),
+    "payments.refund.confirmed": gettext_lazy("The payment provider refunded %(amount)s."),
+    "payments.refund.refused": gettext_lazy(
+        "The payment provider refused to refund %(amount)s: %(message)s"
     ),
     "customers.portal.invited": gettext_lazy("Sent the customer their portal invitation."),
     "customers.portal.signed_in": gettext_lazy("The customer signed in to the portal."),
@@ -288,6 +303,9 @@ KINDS: list[Kind] = [
                 "ledger.adjustment.recorded",
                 "ledger.entry.reversed",
                 "payments.settlement.reversed",
+                "payments.refund.requested",
+                "payments.refund.confirmed",
+                "payments.refund.refused",
             }
         ),
     ),
@@ -327,6 +345,8 @@ KINDS: list[Kind] = [
                 "payments.mode.added",
                 "payments.invoice_settings.changed",
                 "payments.online_provider.changed",
+                "payments.provider_account.saved",
+                "payments.provider_account.removed",
                 "statements.settings.changed",
                 "invoicing.product.created",
                 "invoicing.product.updated",

@@ -27,6 +27,8 @@ from ardoise.payments.errors import (
     RefundSplitRequired,
     SettlementPageOutOfDate,
 )
+from ardoise.payments.models import BuiltInMode, ProviderRefund
+from ardoise.payments.refunds import refundable_checkout, refunds_of, request_online_refund
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.models import Membership
 from ardoise.shops.permissions import Permission
@@ -89,6 +91,7 @@ def _page(
         # Only what is still owed is offered: a paid invoice has no form pre-filled with its total.
         "can_settle": not is_void and charge.open_amount > 0,
         "refunds": _refunds(charge),
+        "provider_refunds": refunds_of(charge),
         "has_active_refunds": charge.credit_notes.filter(status=CreditStatus.ACTIVE).exists(),
         "is_refunded": not is_void and charge.total > 0 and charge.creditable_amount == 0,
         "reason_key": new_key(),
@@ -231,7 +234,10 @@ def receipt(request: MemberRequest, charge_id: int) -> HttpResponse:
         return render(request, "documents/receipt.html", context)
 
 
-def _refund_modes(membership: Membership) -> list[tuple[str, str]]:
+ONLINE = BuiltInMode.ONLINE.value
+
+
+def _refund_modes(membership: Membership, charge: Charge) -> list[tuple[str, str]]:
     modes: list[tuple[str, str]] = []
     if membership.can(Permission.SALES_REFUND_TO_ACCOUNT):
         modes.append((ACCOUNT, _("Customer account")))
@@ -241,6 +247,10 @@ def _refund_modes(membership: Membership) -> list[tuple[str, str]]:
             for mode in payment_selectors.manual_modes(membership.shop_id)
             if mode.code != ACCOUNT
         ]
+        online = refundable_checkout(charge)  # paid online: back to the card, by the provider
+        if online is not None:
+            label = _("Back to the card it was paid by (%(provider)s)")
+            modes.append((ONLINE, label % {"provider": online.provider_label}))
     return modes
 
 
@@ -254,7 +264,7 @@ def _refund_form(
     if request.method == "POST" and "max" in request.POST:  # "Max" without JavaScript
         initial |= request.POST.dict() | {"amount": charge.creditable_amount}
     return RefundForm(
-        data, initial=initial, line_amounts=lines, modes=_refund_modes(request.membership)
+        data, initial=initial, line_amounts=lines, modes=_refund_modes(request.membership, charge)
     )
 
 
@@ -271,7 +281,15 @@ def charge_refund(request: MemberRequest, charge_id: int) -> HttpResponse:
         _require_refund_mode(membership, request.POST.get("mode", ACCOUNT))
     invoice = selectors.invoice_for_charge(membership.shop_id, charge.pk)
     form = _refund_form(request, charge, invoice)
-    if form.is_bound and form.is_valid():
+    if form.is_bound and form.is_valid() and form.cleaned_data["mode"] == ONLINE:
+        try:
+            asked = _ask_online_refund(request, charge, form.cleaned_data)
+        except LedgerError as error:
+            form.add_error("amount", str(error))
+        else:
+            messages.success(request, _online_refund_message(asked))
+            return redirect("staff:charge_detail", charge.pk)
+    elif form.is_bound and form.is_valid():
         try:
             note = _issue_refund(request, charge, form.cleaned_data)
         except RefundSplitRequired as error:
@@ -317,6 +335,27 @@ def _refund_message(note: Credit) -> str:
         "payout": format_money(note.payout_amount, currency),
         "mode": mode_labels(note.shop_id).get(note.payout_mode, note.payout_mode).lower(),
     }
+
+
+def _ask_online_refund(
+    request: MemberRequest, charge: Charge, data: dict[str, Any]
+) -> ProviderRefund:
+    _require_refund_mode(request.membership, ONLINE)
+    return request_online_refund(
+        charge=charge,
+        amount=data["amount"],
+        reason=data["reason"],
+        to_account=data.get("to_account"),
+        idempotency_key=data["idempotency_key"],
+        actor=request.user,
+    )
+
+
+def _online_refund_message(refund: ProviderRefund) -> str:
+    return _(
+        "Refund of %(amount)s asked of the payment provider: it is recorded once the "
+        "provider confirms it."
+    ) % {"amount": format_money(refund.payout, refund.checkout.currency)}
 
 
 def _issue_refund(request: MemberRequest, charge: Charge, data: dict[str, Any]) -> Credit:

@@ -57,7 +57,7 @@ class StatementSettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, provider: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         provider_field = form_field(self, "provider", forms.ChoiceField)
-        provider_field.choices = provider_choices()
+        provider_field.choices = provider_choices(self.instance.pk)
         provider_field.initial = provider
         self.fields["statement_link_days"].widget.attrs.update(min=1, max=365)
         self.fields["online_payment_max_amount"].initial = self.instance.online_payment_max

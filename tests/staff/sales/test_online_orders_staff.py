@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Order
-from ardoise.payments.tasks import notify_new_order_task
+from ardoise.payments.order_emails import notify_new_order_task
 from ardoise.shops.models import Shop
 from tests.factories import client_for, owner_of
 from tests.payments.orders_support import (

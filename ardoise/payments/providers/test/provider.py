@@ -4,9 +4,11 @@ Its "hosted checkout" is a local page (`payments:test_checkout`, in `payments/vi
 with two buttons, Approve and Decline. Pressing one makes a confirmation signed with a key
 derived from SECRET_KEY, exactly as a real provider would post to our webhook, and hands it to
 `payments.online.receive_confirmation`.
-Its state is the confirmations Ardoise has stored, so `fetch_status` reads them back.
+Its state is the confirmations Ardoise has stored, so `read_checkout` reads them back; a refund
+is confirmed at once (there is no money to give back).
 """
 
+import datetime as dt
 import json
 import secrets
 from collections.abc import Mapping
@@ -17,7 +19,16 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from ardoise.payments.providers.base import CheckoutSession, Confirmation, InvalidConfirmation
+from ardoise.payments.providers.base import (
+    CheckoutSession,
+    CheckoutState,
+    Confirmation,
+    InvalidConfirmation,
+    ProviderError,
+    ProviderStatus,
+    RefundOutcome,
+    RefundResult,
+)
 
 SIGNATURE_HEADER = "X-Test-Provider-Signature"
 _SALT = "ardoise.payments.test-provider"
@@ -33,7 +44,14 @@ class TestProvider:
     is_test = True
 
     def create_checkout(
-        self, *, amount: int, currency: str, reference: str, return_url: str
+        self,
+        *,
+        amount: int,
+        currency: str,
+        reference: str,
+        return_url: str,
+        description: str,
+        expires_at: dt.datetime | None = None,
     ) -> CheckoutSession:
         checkout_id = "test_" + secrets.token_urlsafe(24)
         path = reverse("payments:test_checkout", kwargs={"checkout_id": checkout_id})
@@ -77,11 +95,49 @@ class TestProvider:
             raise InvalidConfirmation("malformed confirmation")
         return confirmation
 
-    def fetch_status(self, *, provider_checkout_id: str) -> str:
-        from ardoise.payments.models import ProviderEvent
+    def read_checkout(self, *, provider_checkout_id: str) -> CheckoutState:
+        from ardoise.payments.models import Checkout, ProviderEvent
 
-        events = ProviderEvent.objects.filter(
-            provider=self.code, checkout__provider_checkout_id=provider_checkout_id
-        ).order_by("id")
-        statuses = [json.loads(event.payload)["status"] for event in events]
-        return "approved" if "approved" in statuses else (statuses[-1] if statuses else "pending")
+        checkout = Checkout.objects.filter(
+            provider=self.code, provider_checkout_id=provider_checkout_id
+        ).first()
+        if checkout is None:
+            raise ProviderError("no such test checkout")
+        statuses = [
+            json.loads(payload)["status"]
+            for payload in ProviderEvent.objects.filter(
+                provider=self.code, checkout=checkout, event_id__startswith="evt_"
+            )
+            .order_by("id")
+            .values_list("payload", flat=True)
+        ]
+        status = (
+            ProviderStatus.APPROVED
+            if ProviderStatus.APPROVED in statuses
+            else (statuses[-1] if statuses else ProviderStatus.PENDING)
+        )
+        return CheckoutState(
+            provider_checkout_id=provider_checkout_id,
+            status=status,
+            amount=checkout.amount,
+            currency=checkout.currency,
+        )
+
+    def refund(
+        self, *, provider_checkout_id: str, amount: int, currency: str, reference: str
+    ) -> RefundResult:
+        return RefundResult(outcome=RefundOutcome.CONFIRMED, provider_refund_id=reference)
+
+    def read_refund(
+        self,
+        *,
+        provider_checkout_id: str,
+        provider_refund_id: str,
+        reference: str,
+        amount: int,
+        refunded_before: int,
+    ) -> RefundResult:
+        return RefundResult(outcome=RefundOutcome.CONFIRMED, provider_refund_id=reference)
+
+    def check_connection(self) -> None:
+        return None

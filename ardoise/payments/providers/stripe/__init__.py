@@ -1,0 +1,1 @@
+"""Stripe: Checkout Sessions in payment mode, signed webhooks, refunds."""

@@ -1,0 +1,1 @@
+"""SumUp: hosted checkouts, signed notifications read back from the API, refunds."""
