@@ -209,9 +209,7 @@ class Walker:
         fields after the first of a family none."""
         self.last_refused = True
         self.send(target, target.baseline)
-        # (A valid request whose expected answer is an error is refused by design: a check of
-        # a provider account that is not set up, which would call the provider.)
-        if target.method == "post" and self.last_refused and target.success_status < 400:
+        if target.method == "post" and self.last_refused:
             self.refused_baselines.append(target.label)
         families: set[str] = set()
         for name, kind in target.kinds.items():
