@@ -261,3 +261,22 @@ def test_a_test_checkout_id_that_is_no_slug_is_no_route(checkout_id: str) -> Non
     response = Client().get(f"/p/test-provider/{quote(checkout_id)}/")
 
     assert response.status_code == 404
+
+
+def test_no_url_takes_an_unbounded_int() -> None:
+    """New routes keep to the fix: an integer in a path goes through `<id:...>`."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from django.urls.converters import IntConverter
+
+    def unbounded(patterns: list[object], prefix: str = "") -> list[str]:
+        found = []
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                found += unbounded(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                converters = getattr(pattern.pattern, "converters", {}).values()
+                if any(type(converter) is IntConverter for converter in converters):
+                    found.append(prefix + str(pattern.pattern))
+        return found
+
+    assert unbounded(get_resolver().url_patterns) == []
