@@ -158,11 +158,6 @@ class RefundInProgress(LedgerError):
     )
 
 
-class RefundKeyReused(LedgerError):
-    code = "refund_key_reused"
-    default_message = _("This form was already used for another refund. Reload the page.")
-
-
 class NothingToPayOut(LedgerError):
     code = "nothing_to_pay_out"
     default_message = _(

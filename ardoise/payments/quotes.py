@@ -60,10 +60,8 @@ def quote(*, total: int, account: Account, payment_required: bool | None = None)
         on_account = min(total, max(net, 0))
         debt = max(-net, 0)
         return Quote(total, on_account, debt, total - on_account + debt, True)
-    if account.credit_limit is None:
-        return Quote(total, total, 0, 0, False)
-    spendable = max(account.balance + account.credit_limit - account.reserved, 0)
-    on_account = min(total, spendable)
+    available = account.available_credit  # balance + limit − reservations; None: no limit
+    on_account = total if available is None else min(total, available)
     return Quote(total, on_account, 0, total - on_account, False)
 
 

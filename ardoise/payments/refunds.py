@@ -13,7 +13,12 @@ from django.db.models import Sum
 
 from ardoise.audit.services import record_event
 from ardoise.core.money import format_money
-from ardoise.ledger.errors import CreditNoteTooLarge, InvalidAmount, RefundMustGoToAccount
+from ardoise.ledger.errors import (
+    CreditNoteTooLarge,
+    IdempotencyConflict,
+    InvalidAmount,
+    RefundMustGoToAccount,
+)
 from ardoise.ledger.models import Allocation, Charge, ChargeStatus
 from ardoise.ledger.selectors import refund_minimum_to_account
 from ardoise.ledger.services.posting import positive_amount, required_reason
@@ -22,7 +27,6 @@ from ardoise.payments.errors import (
     NotPaidOnline,
     RefundAboveOnlinePayment,
     RefundInProgress,
-    RefundKeyReused,
 )
 from ardoise.payments.models import (
     Checkout,
@@ -99,7 +103,7 @@ def request_online_refund(
     the sale waits for its provider (one at a time, by a partial unique constraint). On a sale
     not fully paid, the unpaid part goes back to the account (`to_account`, at least that
     much). Same key, same request: the first refund comes back; same key, another request:
-    `RefundKeyReused`. Enqueues the provider call after the commit.
+    `IdempotencyConflict`, as on every keyed form. Enqueues the provider call after the commit.
     """
     amount = positive_amount(amount)
     reason = required_reason(reason)
@@ -108,7 +112,7 @@ def request_online_refund(
     ).first()
     if existing is not None:
         if (existing.charge_id, existing.amount) != (charge.pk, amount):
-            raise RefundKeyReused()
+            raise IdempotencyConflict()
         return existing
     current = Charge.objects.get(pk=charge.pk)
     payout = _payout(current, amount, to_account)
