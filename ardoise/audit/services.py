@@ -3,6 +3,7 @@ from typing import Any
 from django.db import models
 
 from ardoise.audit.models import AuditEvent
+from ardoise.core import inserts
 
 
 def record_event(
@@ -14,7 +15,8 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes."""
-    return AuditEvent.objects.create(
+    return inserts.create(
+        AuditEvent,
         shop_id=shop_id,
         actor_id=actor_id,
         action=action,

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ardoise.audit.services import record_event
+from ardoise.core import inserts
 from ardoise.ledger.errors import CreditLimitExceeded, InvalidAmount, OverrideNotAllowed
 from ardoise.ledger.models import Account, Charge, ChargeKind, EntryKind
 from ardoise.ledger.services import idempotency, matching, posting
@@ -84,7 +85,8 @@ def post_charge(
             override_by_id=posting.actor_id(override_by),
         )
         issued = issued_on or timezone.localdate(when)
-        charge = Charge.objects.create(
+        charge = inserts.create(
+            Charge,
             shop_id=account.shop_id,
             account_id=account.pk,
             entry=entry,

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ardoise.audit.services import record_event
+from ardoise.core import inserts
 from ardoise.core.money import format_money
 from ardoise.ledger.errors import CreditNoteTooLarge, InvalidAmount, RefundMustGoToAccount
 from ardoise.ledger.models import (
@@ -80,7 +81,8 @@ def _record_credit(
             memo=reference,
             reason=reason,
         )
-        credit = Credit.objects.create(
+        credit = inserts.create(
+            Credit,
             shop_id=account.shop_id,
             account_id=account.pk,
             entry=entry,

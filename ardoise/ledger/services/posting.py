@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from ardoise.core import inserts
 from ardoise.core.money import MAX_AMOUNT, MoneyError, require_minor
 from ardoise.ledger.errors import (
     AmountTooLarge,
@@ -262,7 +263,8 @@ def post_entry(
     override_by_id: int | None = None,
 ) -> JournalEntry:
     """Write one balanced journal entry: the customer posting and its counter postings."""
-    entry = JournalEntry.objects.create(
+    entry = inserts.create(
+        JournalEntry,
         shop_id=account.shop_id,
         kind=kind,
         occurred_at=occurred_at,
