@@ -54,8 +54,8 @@ def account(row: Account) -> dict[str, Any]:
     )
 
 
-# The account's posting of the charge's entry (there is one): a written statement, as it is read
-# after every charge.
+# The account's posting of the charge's entry (there is one), for a charge read back rather than
+# just posted: a written statement.
 _BALANCE_AFTER = (
     "SELECT balance_after FROM ledger_posting WHERE entry_id = %s AND account_id = %s "
     "ORDER BY id LIMIT 1"
@@ -63,10 +63,12 @@ _BALANCE_AFTER = (
 
 
 def charge(row: Charge, currency: str, customer_id: int) -> dict[str, Any]:
-    with connection.cursor() as cursor:
-        cursor.execute(_BALANCE_AFTER, [row.entry_id, row.account_id])
-        found = cursor.fetchone()
-    balance_after = found[0] if found else None
+    balance_after = row.balance_after  # known when the charge was just posted
+    if balance_after is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_BALANCE_AFTER, [row.entry_id, row.account_id])
+            found = cursor.fetchone()
+        balance_after = found[0] if found else None
     return dump(
         ChargeOut(
             id=row.pk,

@@ -235,6 +235,11 @@ class Charge(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not a column: the account's balance just after this charge, set by `ledger.post_charge`
+    # on the charge it has just posted (the guarded UPDATE returned it), so that a caller that
+    # shows it reads nothing more. Elsewhere it is None: read it from the charge's posting.
+    balance_after: int | None = None
+
     class Meta:
         db_table = "ledger_charge"
         ordering = ["issued_on", "id"]

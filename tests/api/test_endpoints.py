@@ -107,7 +107,8 @@ def test_a_tills_day_charge_pay_top_up_refund_reverse(api: ApiClient, account: A
     assert api.get(f"/customers/{customer}/account").json()["balance"] == "-11.00"
     credits = api.get("/credits", customer_id=customer).json()["items"]
     assert [row["kind"] for row in credits] == ["payment", "top_up", "credit_note"]
-    assert api.get(f"/charges/{charge_id}").json()["reference"] == "T-42"
+    read_back = api.get(f"/charges/{charge_id}").json()
+    assert (read_back["reference"], read_back["balance_after"]) == ("T-42", "-30.00")
 
     reversed_top_up = api.post(
         "/reversals", {"credit_id": topped.json()["id"], "reason": "Wrong customer"}, key="rev-1"

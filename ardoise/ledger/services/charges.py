@@ -101,6 +101,7 @@ def post_charge(
             total=total,
             open_amount=total,
         )
+        charge.balance_after = moved.balance
         matching.auto_apply(account, actor_id, moved=moved, document=charge)
         data: dict[str, Any] = {"total": total, "balance_after": moved.balance}
         if override_by is not None:
