@@ -11,22 +11,35 @@ the client and, for the API, the server's workers; the ratio API/raw (target: at
 and the p99 of the API (target: under 50 ms); `ledger.checks.check_ledger` on every shop, and
 the rows written per charge on each side, which must be the same.
 
-Two raw figures, both raw psycopg with the client-side binding Django uses
-(`psycopg.ClientCursor`), sending statement texts captured from the code (the bench stops if the
-code sends another statement, one fewer or one more, or moves one in or out of the
-transaction, as bench/posting.py does):
+Two raw figures, both raw psycopg connected as Django connects (server-side binding and
+prepared statements, or the options DATABASE_URL gives: config/database.py), sending statement
+texts captured from the code (the bench stops if the code sends another statement, one fewer or
+one more, or moves one in or out of the transaction, as bench/posting.py does):
 
 - "the API's statements": what one API charge sends, captured in-process from a request through
   Django's whole handler (middleware, django-ninja, the view) under `execute_wrapper`: the
   key's token bucket (one UPDATE, autocommit), the account lookup (autocommit), then in one
   transaction the API's idempotency claim, the ledger's charge (claim, guarded UPDATE, entry,
-  postings, charge, audit event, settling the claim), the balance after it for the response,
-  the stored response and the call's audit event. The target ratio is against this one: the
-  same SQL, so the ratio is the cost of HTTP, gunicorn, Django, django-ninja and the service
-  code around them.
+  postings, charge, audit event, settling the claim; the guarded UPDATE returns the balance the
+  response shows), the stored response and the call's audit event. The target ratio is against
+  this one: the same SQL, so the ratio is the cost of HTTP, gunicorn, Django, django-ninja and
+  the service code around them.
 - "the ledger's statements": only the ledger's charge transaction (as bench/posting.py replays
   it), with no rate limit, no API idempotency record and no audit of the call: what the postings
   alone cost the database; printed for comparison.
+
+Two measures of latency. The rounds above are a closed loop: each till sends its next charge as
+soon as the last one is answered, so the server is saturated and the mean latency is
+clients / rate whatever the code does (8 tills at 200 charges/s wait 40 ms on average). Then an
+open loop: the tills together send charges at a fixed rate, TARGET_RATIO times the raw side's
+rate (the throughput the ratio target asks for), with random (Poisson) arrivals as customers come
+to the counters; a charge's latency runs from the moment it was due to be sent, so a till that is
+late because the server was slow counts that wait too (no coordinated omission). The API and the
+raw statements are run at that rate, then the API alone at a quarter, a half and three quarters
+of the rate it reached in the closed loop: where its p99 stays under the target.
+
+The CPU columns: the client processes, gunicorn's workers, and the PostgreSQL server's processes
+(read from /proc when the server runs on this machine, as in CI), per charge.
 
 Parameters are built afresh for each charge as the code builds them: keys, references,
 fingerprints (the request's, as `api.idempotency.fingerprint` computes it, and the ledger's),
@@ -42,6 +55,7 @@ Uses a database of its own on TEST_POSTGRES_URL's server (`ardoise_bench_api`), 
 migrated and dropped at the end, and a free port on 127.0.0.1 for gunicorn.
 
     .venv/bin/python bench/api.py [--seconds 8] [--rounds 2] [--clients 8] [--server-workers 8]
+        [--open-seconds 8] [--open-rate N]
 """
 
 import argparse
@@ -52,6 +66,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -71,6 +86,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "ardoise_bench_api"
 TARGET_RATIO = 0.35
 TARGET_P99_MS = 50.0
+OPEN_FRACTIONS = [0.25, 0.5, 0.75]  # of the API's closed-loop rate, for the open loop
 CREDIT_LIMIT = 100_000_00
 PATH = "/api/v1/charges"
 SIDES = {
@@ -91,7 +107,6 @@ API_ROLES = [
     ("document", 'INSERT INTO "ledger_charge"', True),
     ("audit", 'INSERT INTO "audit_event"', True),
     ("settle", "UPDATE ledger_idempotency SET result_id", True),
-    ("balance", "SELECT balance_after FROM ledger_posting", True),
     ("response", "UPDATE api_request SET status_code", True),
     ("call", 'INSERT INTO "audit_event"', True),
 ]
@@ -350,11 +365,11 @@ class HttpTill:
         self.customers = [customer for _, customer in shop.accounts[index::clients]]
         self.number = 0
 
-    def charge(self, counts: Counts) -> None:
+    def charge(self, counts: Counts, due: float | None = None) -> None:
         number, self.number = self.number, self.number + 1
         key = f"{self.name}-{number}"
         body = _body(self.customers[number % len(self.customers)], number, f"T-{key}")
-        started = time.perf_counter()
+        started = time.perf_counter() if due is None else due
         status, answer = request(
             self.port,
             "POST",
@@ -385,23 +400,30 @@ class RawTill:
         url: str,
         statements: Statements,
         ledger_only: bool,
+        binding: dict[str, Any],
     ) -> None:
         import psycopg
 
-        # As Django's PostgreSQL backend: client-side binding, autocommit outside `atomic`.
-        self.connection = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
+        # As Django's PostgreSQL backend (config/database.py): its binding and prepare threshold,
+        # autocommit outside `atomic`.
+        self.connection = psycopg.connect(
+            url,
+            autocommit=True,
+            prepare_threshold=binding["prepare_threshold"],
+            cursor_factory=psycopg.Cursor if binding["server_side"] else psycopg.ClientCursor,
+        )
         self.name, self.shop_id, self.sql, self.ledger_only = name, shop.id, statements, ledger_only
         self.key_id, self.key_name, secret = shop.keys[index]
         self.secret_hash = hashlib.sha256(secret.encode()).hexdigest()
         self.accounts = shop.accounts[index::clients]
         self.number = 0
 
-    def charge(self, counts: Counts) -> None:
+    def charge(self, counts: Counts, due: float | None = None) -> None:
         number, self.number = self.number, self.number + 1
         key = f"{self.name}-{number}"
         account_id, customer_id = self.accounts[number % len(self.accounts)]
         body = _body(customer_id, number, f"T-{key}")
-        started = time.perf_counter()
+        started = time.perf_counter() if due is None else due
         if self.ledger_only:
             with self.connection.transaction():
                 self._post(account_id, body, key)
@@ -434,9 +456,7 @@ class RawTill:
             (request_id,) = self._returning(
                 "request_claim", [self.shop_id, self.key_id, key, digest, _now()]
             )
-            charge_id, entry_id, charge = self._post(account_id, body, f"api:{self.key_id}:{key}")
-            (balance_after,) = self._returning("balance", (entry_id, account_id))
-            charge["balance_after"] = _text(balance_after)
+            charge_id, charge = self._post(account_id, body, f"api:{self.key_id}:{key}")
             self._execute("response", (201, json.dumps(charge), request_id))
             data = {
                 "api_key": self.key_name,
@@ -450,9 +470,7 @@ class RawTill:
                 (self.shop_id, None, "api.call", "ledger.charge", charge_id, Jsonb(data), _now()),
             )
 
-    def _post(
-        self, account_id: int, body: dict[str, Any], key: str
-    ) -> tuple[int, int, dict[str, Any]]:
+    def _post(self, account_id: int, body: dict[str, Any], key: str) -> tuple[int, dict[str, Any]]:
         """`ledger.post_charge` on an account without prepaid money: nothing to allocate."""
         from psycopg.types.json import Jsonb
 
@@ -506,8 +524,9 @@ class RawTill:
             "total": body["amount"],
             "vat_amount": body["vat_amount"],
             "open_amount": body["amount"],
+            "balance_after": _text(moved[0]),
         }
-        return charge_id, entry_id, charge
+        return charge_id, charge
 
 
 WARM_UP_CHARGES = 15
@@ -538,6 +557,7 @@ def _client(
                 url=settings["url"],
                 statements=settings["statements"],
                 ledger_only=side == "ledger",
+                binding=settings["binding"],
             )
         warm_up = Counts()
         for _ in range(WARM_UP_CHARGES):
@@ -545,8 +565,12 @@ def _client(
         barrier.wait(timeout=300)
         counts = Counts()
         started, cpu = time.monotonic(), time.process_time()
-        while time.monotonic() < started + seconds:
-            till.charge(counts)
+        rate = settings.get("rate")
+        if rate is None:
+            while time.monotonic() < started + seconds:
+                till.charge(counts)
+        else:
+            _open_loop(till, counts, rate / clients, seconds, seed=index)
         results.put(
             {
                 "charges": counts.charges,
@@ -560,6 +584,48 @@ def _client(
         barrier.abort()
         results.put({"error": f"{side} client {index}: {error!r}"})
         raise
+
+
+def _open_loop(
+    till: "HttpTill | RawTill", counts: Counts, rate: float, seconds: float, seed: int
+) -> None:
+    """Charges due at random (Poisson) moments, `rate` a second on average, for `seconds`; each
+    is sent when due, or at once when the till is late, and timed from when it was due."""
+    arrivals = random.Random(seed)
+    start = time.perf_counter()
+    due = start + arrivals.expovariate(rate)
+    while due < start + seconds:
+        wait = due - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        till.charge(counts, due=due)
+        due += arrivals.expovariate(rate)
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU of the PostgreSQL server so far, when it runs on this machine: user and system time of
+    its live processes, and of the backends that have ended (the postmaster's reaped children),
+    for every database of the server: read it on a machine where only the bench uses it."""
+    ticks, total, found = os.sysconf("SC_CLK_TCK"), 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            name, rest = stat.read_text().split("(", 1)[1].rsplit(")", 1)
+            if name not in {"postgres", "postmaster"}:
+                continue
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+            if _is_postmaster(stat.parent):
+                total += int(fields[13]) + int(fields[14])  # children waited for
+            found = True
+    return total / ticks if found else None
+
+
+def _is_postmaster(process: Path) -> bool:
+    """The server's first process: its parent is not a postgres process."""
+    parent = (process / "stat").read_text().rsplit(")", 1)[1].split()[1]
+    with contextlib.suppress(OSError):
+        return "postgres" not in Path(f"/proc/{parent}/comm").read_text()
+    return True
 
 
 def run(
@@ -589,8 +655,12 @@ def run(
     with contextlib.suppress(threading.BrokenBarrierError):
         barrier.wait(timeout=300)
     server_cpu = server.cpu_seconds() if server else 0.0
+    database_cpu = database_cpu_seconds()
     reports = [results.get(timeout=seconds + 300) for _ in processes]
     server_cpu = (server.cpu_seconds() - server_cpu) if server else 0.0
+    database_after = database_cpu_seconds()
+    if database_cpu is not None and database_after is not None:
+        database_cpu = database_after - database_cpu
     for process in processes:
         process.join()
     errors = [report["error"] for report in reports if "error" in report]
@@ -604,6 +674,7 @@ def run(
         "seconds": max(r["span"][1] for r in reports) - min(r["span"][0] for r in reports),
         "cpu": sum(report["cpu"] for report in reports),
         "server_cpu": server_cpu,
+        "database_cpu": database_cpu,
     }
 
 
@@ -648,6 +719,10 @@ def main() -> None:
         "--server-workers", type=int, default=None, help="gunicorn workers (one per client)"
     )
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--open-seconds", type=float, default=8, help="per open-loop line")
+    parser.add_argument(
+        "--open-rate", type=float, default=None, help="charges/s (TARGET_RATIO x raw's rate)"
+    )
     options = parser.parse_args()
     options.server_workers = options.server_workers or options.clients
     started, load = time.perf_counter(), os.getloadavg()[0]
@@ -656,31 +731,53 @@ def main() -> None:
         shops = build(options.customers, options.clients)
         statements = capture(shops["capture"])
         _, url = urls(DATABASE)
-        from django.db import connections
+        from django.db import connection, connections
 
+        database_options = connection.settings_dict["OPTIONS"]
+        binding = {
+            "server_side": database_options.get("server_side_binding", False),
+            "prepare_threshold": database_options.get("prepare_threshold", 5),
+        }
         connections.close_all()
         server = Server(url, options.server_workers, options.worker_class)
-        settings = {"port": server.port, "url": url, "statements": statements}
+        settings = {"port": server.port, "url": url, "statements": statements, "binding": binding}
+
+        def measure(side: str, label: str, seconds: float, rate: float | None) -> dict[str, Any]:
+            return run(
+                side,
+                label,
+                shops[side],
+                options.clients,
+                seconds,
+                {**settings, "rate": rate},
+                server if side == "http" else None,
+            )
+
         rounds: list[dict[str, dict[str, Any]]] = []
         for number in range(options.rounds):
             order = list(SIDES) if number % 2 == 0 else list(reversed(SIDES))
             rounds.append({})
             for side in order:
-                rounds[-1][side] = run(
-                    side,
-                    f"r{number}{side}",
-                    shops[side],
-                    options.clients,
-                    options.seconds,
-                    settings,
-                    server if side == "http" else None,
-                )
+                rounds[-1][side] = measure(side, f"r{number}{side}", options.seconds, None)
+        raw_rate = sum(r["raw"]["charges"] for r in rounds) / sum(
+            r["raw"]["seconds"] for r in rounds
+        )
+        http_rate = sum(r["http"]["charges"] for r in rounds) / sum(
+            r["http"]["seconds"] for r in rounds
+        )
+        options.open_rate = options.open_rate or round(TARGET_RATIO * raw_rate)
+        # The target's rate on both sides, then the API at fractions of the rate it reached
+        # closed: where its p99 stays under the target.
+        plan = [("raw", options.open_rate), ("http", options.open_rate)]
+        plan += [("http", round(fraction * http_rate)) for fraction in OPEN_FRACTIONS]
+        open_loop = [
+            (side, rate, measure(side, f"o{number}{side}", options.open_seconds, rate))
+            for number, (side, rate) in enumerate(plan)
+        ]
         from ardoise.ledger.checks import check_ledger
 
         reports = {side: check_ledger(shops[side].id) for side in SIDES}
         rows = {side: rows_written(shops[side].id) for side in SIDES}
-        from django.db import connection
-
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             (version,) = cursor.fetchone()
@@ -692,48 +789,69 @@ def main() -> None:
 
             connections.close_all()
         admin(DATABASE, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _summary(
-        options, rounds, reports, rows, version.split()[0], load, time.perf_counter() - started
+    options.binding = binding
+    _summary(options, rounds, open_loop, reports, rows, version.split()[0], load)
+    print(f"total run time {time.perf_counter() - started:.0f} s")
+
+
+def _line(label: str, results: list[dict[str, Any]], http: bool) -> tuple[float, float]:
+    """Print one side's line; return its rate and p99 (ms)."""
+    charges = sum(result["charges"] for result in results)
+    seconds = sum(result["seconds"] for result in results)
+    latencies = [value for result in results for value in result["latencies"]]
+    per_charge = {
+        name: (
+            None
+            if any(result[name] is None for result in results)
+            else sum(result[name] for result in results) * 1000 / charges
+        )
+        for name in ["cpu", "server_cpu", "database_cpu"]
+    }
+    if not http:
+        per_charge["server_cpu"] = None
+    rate, p99 = charges / seconds, _percentile(latencies, 0.99) * 1000
+    cpu = " ".join(
+        f"{value:>8.2f} ms" if value is not None else f"{'':>11}" for value in per_charge.values()
     )
+    print(
+        f"{label:30} {charges:>8,} {seconds:>8.1f} {rate:>10.0f} "
+        f"{_percentile(latencies, 0.5) * 1000:>7.1f} {p99:>7.1f} {cpu}"
+    )
+    return rate, p99
 
 
 def _summary(
     options: argparse.Namespace,
     rounds: list[dict[str, dict[str, Any]]],
+    open_loop: list[tuple[str, int, dict[str, Any]]],
     reports: dict[str, Any],
     rows: dict[str, dict[str, int]],
     version: str,
     load: float,
-    elapsed: float,
 ) -> None:
+    binding = options.binding
     print(
         f"api: {options.clients} client processes per side (one API key each), gunicorn "
         f"{options.server_workers} {options.worker_class} workers"
         f"{' of 2 threads' if options.worker_class == 'gthread' else ''} with production settings, "
-        f"{options.customers} accounts, {options.rounds} x {options.seconds:g} s per side, "
-        f"PostgreSQL {version}, {os.cpu_count()} CPUs shared by the clients, the server and "
-        f"the database"
+        f"{options.customers} accounts, PostgreSQL {version} "
+        f"({'server' if binding['server_side'] else 'client'}-side binding, prepare threshold "
+        f"{binding['prepare_threshold']}), {os.cpu_count()} CPUs shared by the clients, the "
+        f"server and the database"
     )
     print(f"load average (1 min) before the bench: {load:.1f}")
-    print(
+    header = (
         f"{'':30} {'charges':>8} {'seconds':>8} {'charges/s':>10} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'client CPU':>11} {'server CPU':>11}"
+        f"{'CPU/charge: client':>19} {'server':>11} {'database':>11}"
     )
+    print(
+        f"closed loop: each till sends its next charge when answered, "
+        f"{options.rounds} x {options.seconds:g} s per side"
+    )
+    print(header)
     rates, p99 = {}, {}
     for side, label in SIDES.items():
-        charges = sum(result[side]["charges"] for result in rounds)
-        seconds = sum(result[side]["seconds"] for result in rounds)
-        latencies = [value for result in rounds for value in result[side]["latencies"]]
-        cpu = sum(result[side]["cpu"] for result in rounds)
-        server_cpu = sum(result[side]["server_cpu"] for result in rounds)
-        rates[side] = charges / seconds
-        p99[side] = _percentile(latencies, 0.99) * 1000
-        server = f"{server_cpu * 1000 / charges:>8.2f} ms" if side == "http" else f"{'':>11}"
-        print(
-            f"{label:30} {charges:>8,} {seconds:>8.1f} {rates[side]:>10.0f} "
-            f"{_percentile(latencies, 0.5) * 1000:>7.1f} {p99[side]:>7.1f} "
-            f"{cpu * 1000 / charges:>8.2f} ms {server}"
-        )
+        rates[side], p99[side] = _line(label, [r[side] for r in rounds], side == "http")
     ratio = rates["http"] / rates["raw"]
     each = ", ".join(f"{_rate(result['http']) / _rate(result['raw']):.2f}" for result in rounds)
     print(
@@ -742,12 +860,29 @@ def _summary(
     )
     print(f"API/raw (the ledger's statements only): {rates['http'] / rates['ledger']:.2f}")
     print(
-        f"API p99: {p99['http']:.1f} ms; target < {TARGET_P99_MS:g} ms: "
-        f"{'OK' if p99['http'] < TARGET_P99_MS else 'MISSED'}"
+        f"API p99, closed loop: {p99['http']:.1f} ms; target < {TARGET_P99_MS:g} ms: "
+        f"{'OK' if p99['http'] < TARGET_P99_MS else 'MISSED'} (the mean latency of a closed "
+        f"loop is {options.clients} / rate: {options.clients / rates['http'] * 1000:.0f} ms here)"
     )
+    print(
+        f"open loop: the tills together send charges at a fixed rate, Poisson arrivals, "
+        f"{options.open_seconds:g} s per line; latency from when each charge was due. First "
+        f"{TARGET_RATIO} x raw's closed-loop rate (--open-rate), then fractions of the API's"
+    )
+    print(header.replace(f"{'':30}", f"{'':22}{'rate':>8}", 1))
+    for side, rate, result in open_loop:
+        label = "API over HTTP" if side == "http" else "raw: the API's"
+        _, p99_reached = _line(f"{label:22}{rate:>8}", [result], side == "http")
+        if side == "http":
+            # the last charge due was answered within a second of the end
+            kept_up = result["seconds"] <= options.open_seconds + 1
+            verdict = "OK" if p99_reached < TARGET_P99_MS and kept_up else "MISSED"
+            late = "" if kept_up else ", did not keep up"
+            print(f"{'':30} p99 < {TARGET_P99_MS:g} ms at {rate} charges/s: {verdict}{late}")
     print(f"{'rows per charge':32} {'API':>7} {'raw':>7} {'ledger':>7}")
     posted = {
         side: sum(result[side]["charges"] + result[side]["warm_up"] for result in rounds)
+        + sum(result["charges"] + result["warm_up"] for on, _, result in open_loop if on == side)
         for side in SIDES
     }
     for table in TABLES:
@@ -757,7 +892,6 @@ def _summary(
         print(f"ledger_check, {side} shop: {reports[side].summary()}")
         for problem in reports[side].problems[:10]:
             print(f"  - {problem}")
-    print(f"total run time {elapsed:.0f} s")
 
 
 def _rate(result: dict[str, Any]) -> float:
