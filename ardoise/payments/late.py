@@ -26,9 +26,11 @@ What the late payment then does:
 
 Every case where the money did not do what it was for is listed for the shop on the Payments to
 check page (the event's outcome says why: `payment_recorded_late:<reason>`); the others are
-listed there as information only. The checkout becomes "paid" unless another live checkout holds
-its reference (at most one live checkout per reference): it then keeps its closed status and is
-linked to its payment all the same.
+listed there as information only. A checkout whose payment did what it was for becomes "paid"
+(the live checkout of its reference, so that reference is not paid again). One whose money stayed
+on the balance keeps its closed status, linked to its payment all the same (so it can be
+refunded): the reference stays free for the payment the order still waits for, and another
+checkout live for it keeps its place (at most one live checkout per reference).
 
 A checkout *declined* by the provider is not recorded when an approval follows: the provider's
 own final answer contradicted is for a person to look at (it stays "paid, not recorded").
@@ -96,7 +98,7 @@ def record_late_payment(
             checkout=checkout, account=account, charges=charges, order=None
         )
     fields = ["credit"]
-    if reason != LateReason.PAID_AGAIN:
+    if not reason:
         checkout.status = CheckoutStatus.APPROVED
         checkout.completed_at = timezone.now()
         fields += ["status", "completed_at"]

@@ -316,7 +316,7 @@ def _closed_outcome(checkout: Checkout, status: str) -> str:
     if status == ProviderStatus.APPROVED and late.can_pay_late(checkout):
         return _record_checkout_payment(checkout, paid_late=True)
     if checkout.status in late.LATE_STATUSES and checkout.credit_id is not None:
-        return "already_recorded"  # paid late, kept closed: another checkout holds its place
+        return "already_recorded"  # paid late and kept closed: the money is on the balance
     return f"already_{checkout.status}"
 
 

@@ -212,7 +212,9 @@ def _event_mismatches(shop_id: int, since: dt.datetime, now: dt.datetime) -> lis
                 kind=kind,
                 when=event.received_at,
                 provider=event.provider,
-                amount=event.reported_amount,
+                amount=event.reported_amount
+                if event.reported_amount is not None
+                else (event.checkout.amount if event.checkout else None),
                 currency=event.reported_currency
                 or (event.checkout.currency if event.checkout else ""),
                 provider_checkout_id=event.provider_checkout_id,
