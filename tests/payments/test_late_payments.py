@@ -190,6 +190,12 @@ def test_an_order_the_balance_no_longer_covers_keeps_the_money_on_the_balance() 
         (row,) = mismatches(shop.pk)
     assert row.kind == MismatchKind.PAID_LATE_ON_BALANCE
     assert "no longer covered the order" in row.detail
+    page = portal_client(account.customer).get(
+        reverse("portal:order_detail", args=[shop.slug, placed.order.pk])
+    )
+    html = page.content.decode()
+    assert 'data-testid="payment-on-balance"' in html  # not "nothing was taken"
+    assert 'data-testid="payment-expired"' not in html
     # The order still waits: paying it asks only for what the balance does not cover.
     again = pay_order(order=placed.order, idempotency_key=key(), return_url=RETURN_URL)
     assert again.to_pay == 5_00
