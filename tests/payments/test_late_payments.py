@@ -25,7 +25,7 @@ from ardoise.payments.reconciliation import MismatchKind, mismatches, reconcile
 from ardoise.payments.refunding import send_refund
 from ardoise.payments.refunds import refundable_checkout, request_online_refund
 from ardoise.shops.models import Shop
-from tests.factories import key
+from tests.factories import client_for, key, owner_of
 from tests.ledger.test_races_postgres import race
 from tests.payments.orders_support import (
     RETURN_URL,
@@ -460,3 +460,26 @@ def test_an_approval_racing_the_expiry_is_recorded_once_and_pays_the_order() -> 
     assert placed.order.payment_state == OrderPaymentState.PAID
     assert (figures(account)["balance"], figures(account)["reserved"]) == (20_00, 20_00)
     _clean()
+
+
+def test_the_payments_to_check_page_shows_late_payments_in_words() -> None:
+    shop = ordering_shop()
+    late = _expired(shop)
+    assert late.checkout is not None
+    confirm(late.checkout)
+    account = account_with_balance(shop, 5_00, email="marc@example.com", name="Marc Roux")
+    cancelled = order(account, [(product(shop, name="Pain"), "1")])
+    assert cancelled.checkout is not None
+    cancel_online_order(order=cancelled.order)
+    confirm(cancelled.checkout)
+
+    page = client_for(owner_of(shop)).get(
+        reverse("staff:payment_checks"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-kind="paid_late"' in html
+    assert "Paid after it had expired or been cancelled: recorded (for information)" in html
+    assert 'data-kind="paid_late_on_balance"' in html
+    assert "The order had been cancelled: the money is on the customer&#x27;s balance." in html
