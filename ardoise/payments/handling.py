@@ -12,14 +12,17 @@ calls and however often).
 - `refresh_checkout`: the payer came back from the provider's page, or the reconciliation asks:
   the checkout is read from the API, and a final status is stored as an observation
   (`ProviderEvent` "read:<checkout>:<status>", raw answer included, unique like any event), then
-  recorded the same way.
+  recorded the same way. A checkout that ended unpaid here (expired, cancelled) is asked too,
+  for a while: only an approval is then stored, and recorded late (`payments.late`).
 """
 
+import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ardoise.payments.late import can_pay_late, latest_closed
 from ardoise.payments.models import Checkout, CheckoutStatus, ProviderAccount, ProviderEvent
 from ardoise.payments.online import _handle_event
 from ardoise.payments.providers.base import (
@@ -33,6 +36,11 @@ from ardoise.payments.providers.test.provider import TestProvider
 from ardoise.payments.selectors import live_checkout
 
 logger = logging.getLogger(__name__)
+
+# How long after a checkout ended unpaid here the provider is still asked whether it was paid
+# after all (by the payer's return and by the reconciliation): every provider has ended its
+# checkout by then (reconciliation.STUCK_AFTER).
+LATE_ASKED_FOR = dt.timedelta(hours=2)
 
 
 def _account_provider(event: ProviderEvent) -> PaymentProvider | None:
@@ -90,15 +98,22 @@ def handle_notification(event_id: int) -> ProviderEvent:
 
 
 def refresh_checkout(checkout: Checkout) -> Checkout:
-    """Ask the provider how a pending checkout stands and record a final answer. A provider that
-    cannot be reached changes nothing (raises `ProviderError`)."""
-    if checkout.status != CheckoutStatus.PENDING or not checkout.provider_checkout_id:
+    """Ask the provider how a pending checkout stands and record a final answer; or whether one
+    that ended unpaid here (expired, cancelled) was paid after all, and record only that (a late
+    payment, `payments.late`). A provider that cannot be reached changes nothing (raises
+    `ProviderError`)."""
+    closed = can_pay_late(checkout)
+    if not checkout.provider_checkout_id or not (
+        closed or checkout.status == CheckoutStatus.PENDING
+    ):
         return checkout
     provider = shop_provider(checkout.shop_id, checkout.provider)
     if provider is None:
         raise ProviderError(f"{checkout.provider} is no longer set up for this shop")
     state = provider.read_checkout(provider_checkout_id=checkout.provider_checkout_id)
-    if state.status in ProviderStatus.FINAL:
+    if state.status == ProviderStatus.APPROVED or (
+        not closed and state.status in ProviderStatus.FINAL
+    ):
         record_observation(checkout, state)
     checkout.refresh_from_db()
     return checkout
@@ -135,11 +150,14 @@ def record_observation(checkout: Checkout, state: CheckoutState) -> ProviderEven
 
 def refresh_live_checkout(*, shop_id: int, reference: str) -> None:
     """The payer is back from a real provider's page: if the checkout for `reference` is still
-    pending, ask the provider now rather than wait for its notification. A provider that does
-    not answer leaves the page saying "pending"; the notification or the reconciliation ends it.
+    pending, or ended unpaid here in the last `LATE_ASKED_FOR` (its order's hold ran out while
+    they paid), ask the provider now rather than wait for its notification. A provider that
+    does not answer leaves the page as it was; the notification or the reconciliation ends it.
     """
-    checkout = live_checkout(shop_id=shop_id, reference=reference)
-    if checkout is None or checkout.status != CheckoutStatus.PENDING:
+    checkout = live_checkout(shop_id=shop_id, reference=reference) or latest_closed(
+        shop_id=shop_id, reference=reference, since=timezone.now() - LATE_ASKED_FOR
+    )
+    if checkout is None or checkout.status == CheckoutStatus.APPROVED:
         return
     if checkout.provider == TestProvider.code:  # its state is ours: nothing to ask
         return

@@ -2,7 +2,9 @@
 
 A confirmation from the provider is stored raw, unique per (provider, event id), before it is
 handled; a confirmed checkout records exactly one payment (its idempotency key is derived from
-the checkout), so a replayed webhook or a second browser tab records nothing more.
+the checkout), so a replayed webhook or a second browser tab records nothing more. An approval
+for a checkout that ended unpaid here (expired, cancelled) is recorded late, by the same path
+and key (`payments.late`).
 """
 
 import datetime as dt
@@ -15,7 +17,7 @@ from django.utils import timezone
 from ardoise.audit.services import record_event
 from ardoise.invoicing.models import Order
 from ardoise.ledger.models import Account, Charge, Credit, CreditStatus
-from ardoise.payments import outcomes
+from ardoise.payments import late, outcomes
 from ardoise.payments.deposits import spend_credits_on
 from ardoise.payments.errors import ChargesBeingPaid
 from ardoise.payments.models import (
@@ -268,8 +270,9 @@ def _handle_event(
     """One transaction: the checkout's outcome, the payment it records, the event handled.
 
     Locks the event row, then the checkout row, so two deliveries of one event, or two events
-    for one checkout, are handled one after the other; only a pending checkout moves, and the
-    payment's idempotency key is the checkout, so at most one payment per checkout.
+    for one checkout, are handled one after the other; only a pending checkout moves, or one
+    that ended unpaid here and is approved after all (`payments.late`), and the payment's
+    idempotency key is the checkout, so at most one payment per checkout.
     """
     with transaction.atomic(durable=True):
         event = ProviderEvent.objects.select_for_update().get(pk=event_pk)
@@ -285,7 +288,7 @@ def _handle_event(
         elif amount != checkout.amount or currency != checkout.currency:
             outcome = "amount_mismatch"
         elif checkout.status != CheckoutStatus.PENDING:
-            outcome = f"already_{checkout.status}"
+            outcome = _closed_outcome(checkout, status)
         elif status == ProviderStatus.PENDING:
             outcome = "still_pending"
         elif status != CheckoutStatus.APPROVED:
@@ -296,8 +299,7 @@ def _handle_event(
             checkout.save(update_fields=["status", "completed_at"])
             outcomes.checkout_closed(checkout)
         else:
-            outcome = "payment_recorded"
-            _record_checkout_payment(checkout)
+            outcome = _record_checkout_payment(checkout)
         if checkout is not None:
             event.shop_id, event.checkout = checkout.shop_id, checkout
         event.outcome = outcome
@@ -308,11 +310,22 @@ def _handle_event(
     return event
 
 
-def _record_checkout_payment(checkout: Checkout) -> None:
+def _closed_outcome(checkout: Checkout, status: str) -> str:
+    """What an event does to a checkout no longer pending: an approval of one that ended unpaid
+    here (expired, cancelled) is recorded late; anything else changes nothing."""
+    if status == ProviderStatus.APPROVED and late.can_pay_late(checkout):
+        return _record_checkout_payment(checkout, paid_late=True)
+    if checkout.status in late.LATE_STATUSES and checkout.credit_id is not None:
+        return "already_recorded"  # paid late and kept closed: the money is on the balance
+    return f"already_{checkout.status}"
+
+
+def _record_checkout_payment(checkout: Checkout, *, paid_late: bool = False) -> str:
     """The payment, earmarked for the checkout's charges: whatever the shop's allocation
     setting, the credits the payer counted (`credit_ids`) and then the payment settle those
     charges, oldest first; only what is left goes to the balance (or, for an order, waits for
-    its charge: `payments.outcomes`). An order's row is locked before the account's."""
+    its charge: `payments.outcomes`). An order's row is locked before the account's. A late
+    payment (`paid_late`) is recorded by `payments.late`. Returns the event's outcome."""
     order = outcomes.lock_order(checkout)
     account = Account.objects.select_for_update().get(pk=checkout.account_id)
     charges = sorted(
@@ -322,6 +335,10 @@ def _record_checkout_payment(checkout: Checkout) -> None:
         key=lambda charge: (charge.issued_on, charge.pk),
     )
     _apply_counted_credits(checkout, charges)
+    if paid_late:
+        return late.record_late_payment(
+            checkout=checkout, account=account, charges=charges, order=order
+        )
     credit = outcomes.record_credit(
         checkout=checkout, account=account, charges=charges, order=order
     )
@@ -337,6 +354,7 @@ def _record_checkout_payment(checkout: Checkout) -> None:
         target=checkout,
         data={"amount": checkout.amount, "credit": credit.pk, "reference": checkout.reference},
     )
+    return "payment_recorded"
 
 
 def _apply_counted_credits(checkout: Checkout, charges: list[Charge]) -> None:

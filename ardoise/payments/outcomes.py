@@ -17,6 +17,9 @@ account too, so none of these waits for another in a cycle.
   emailed about the order accepted, if it asked to be (`payments.tasks`), after commit.
 - **Declined, expired or cancelled** (`checkout_closed`): what the order held of the balance is
   released, so the balance is as it was; the order waits for a payment again (or is cancelled).
+- **Approved after it expired or was cancelled** (`payments.late`): the payment is recorded all
+  the same; an order still waiting for it is held again with the guard it was placed under
+  (`hold_order_total`, in a savepoint) and paid, or, refused, the money stays on the balance.
 """
 
 from django.utils import translation
@@ -26,6 +29,7 @@ from ardoise.audit.services import record_event
 from ardoise.invoicing.models import Order, OrderPaymentState, OrderStatus
 from ardoise.ledger import services as ledger
 from ardoise.ledger.models import Account, Charge, Credit
+from ardoise.ledger.services.reservations import Floor
 from ardoise.payments.models import BuiltInMode, Checkout, CheckoutPurpose
 from ardoise.payments.order_emails import notify_shop_of_order
 from ardoise.shops.models import Shop
@@ -72,10 +76,22 @@ def after_payment(*, checkout: Checkout, order: Order | None) -> None:
     """An open order whose checkout is paid is accepted: its hold becomes its whole total."""
     if order is None or order.status != OrderStatus.OPEN:
         return
+    hold_order_total(order, floor=None)
+    order_paid(checkout=checkout, order=order)
+
+
+def hold_order_total(order: Order, *, floor: Floor) -> None:
+    """What the order holds becomes its whole total: released, then held again by the ledger's
+    guarded reservation (`floor=None`: no guard, the money is in). A refusal raises
+    `NotEnoughToReserve`; the caller's savepoint then undoes the release too."""
     account = order.account
     reference = order.reservation_reference
     ledger.release(account=account, reference=reference)
-    ledger.reserve(account=account, amount=order.total, reference=reference, floor=None)
+    ledger.reserve(account=account, amount=order.total, reference=reference, floor=floor)
+
+
+def order_paid(*, checkout: Checkout, order: Order) -> None:
+    """The order is paid (its total held): marked so, audited, and the shop told after commit."""
     order.payment_state = OrderPaymentState.PAID
     order.save(update_fields=["payment_state"])
     record_event(

@@ -7,7 +7,10 @@
 2. checkouts still pending `PENDING_AFTER` after they were opened: read from the provider and
    recorded through the same path as a notification (paid, failed, expired); a checkout whose
    creation never came back (no provider id) is declined, since no payer was ever sent to it;
-3. refunds sent and still unanswered or pending: read back from the provider.
+3. checkouts that ended unpaid here (expired, cancelled) in the last `LATE_ASKED_FOR`: asked
+   whether the provider took the money after all; an approval is recorded late
+   (`payments.late`), even when its notification never comes;
+4. refunds sent and still unanswered or pending: read back from the provider.
 
 Each step takes ids, re-reads and records through the one path, so running it twice, or at the
 same time as a webhook, records nothing twice. A provider that cannot be reached is left for the
@@ -17,7 +20,10 @@ next run.
 not record (a confirmation for a checkout we never opened, another amount, a payment after we
 had given the checkout up), payments Ardoise recorded that the provider says did not happen,
 checkouts that could not be opened, checkouts still pending long after they should have ended,
-notifications left unhandled, refunds confirmed but not in the ledger or still unanswered.
+notifications left unhandled, refunds confirmed but not in the ledger or still unanswered; and
+payments approved after their checkout had ended here, recorded late: for information, or to
+check when the money stayed on the customer's balance instead of paying its order. A late
+approval once recorded is no longer listed as paid and not recorded.
 """
 
 import datetime as dt
@@ -26,8 +32,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
-from ardoise.payments.handling import handle_notification, refresh_checkout
+from ardoise.payments.handling import LATE_ASKED_FOR, handle_notification, refresh_checkout
+from ardoise.payments.late import LATE_STATUSES, RECORDED_LATE, LateReason
 from ardoise.payments.models import (
     Checkout,
     CheckoutStatus,
@@ -54,6 +62,8 @@ class ReconciliationRun:
     checkouts_ended: int = 0
     refunds_asked: int = 0
     unreachable: int = 0
+    closed_asked: int = 0
+    paid_late: int = 0
 
 
 def reconcile(*, now: dt.datetime | None = None) -> ReconciliationRun:
@@ -89,10 +99,31 @@ def reconcile(*, now: dt.datetime | None = None) -> ReconciliationRun:
         except ProviderError as error:
             unreachable += 1
             logger.warning("checkout %s not reconciled: %s", checkout.pk, error)
+    closed_asked, paid_late, down = _ask_closed(now)
+    unreachable += down
     for refund_id in open_refunds(older_than=now - UNHANDLED_AFTER):
         refunds += 1
         settle_refund(refund_id)
-    return ReconciliationRun(handled, asked, ended, refunds, unreachable)
+    return ReconciliationRun(handled, asked, ended, refunds, unreachable, closed_asked, paid_late)
+
+
+def _ask_closed(now: dt.datetime) -> tuple[int, int, int]:
+    """Ask about the checkouts that ended unpaid here lately: (asked, paid late, unreachable)."""
+    asked = paid_late = unreachable = 0
+    closed = Checkout.objects.filter(
+        status__in=LATE_STATUSES,
+        credit__isnull=True,
+        completed_at__gte=now - LATE_ASKED_FOR,
+    ).exclude(provider_checkout_id="")
+    for checkout in closed.order_by("id"):
+        asked += 1
+        try:
+            if refresh_checkout(checkout).credit_id is not None:
+                paid_late += 1
+        except ProviderError as error:
+            unreachable += 1
+            logger.warning("closed checkout %s not asked: %s", checkout.pk, error)
+    return asked, paid_late, unreachable
 
 
 # --- What the owner's page lists -------------------------------------------------------------
@@ -106,6 +137,10 @@ class MismatchKind:
     NOT_HANDLED = "not_handled"
     REFUND_NOT_RECORDED = "refund_not_recorded"
     REFUND_UNANSWERED = "refund_unanswered"
+    # Approved after the checkout had ended here, and recorded: information only, or (the money
+    # stayed on the customer's balance instead of paying its order) to check.
+    PAID_LATE = "paid_late"
+    PAID_LATE_ON_BALANCE = "paid_late_on_balance"
 
 
 @dataclass(frozen=True)
@@ -141,7 +176,13 @@ def _event_mismatches(shop_id: int, since: dt.datetime, now: dt.datetime) -> lis
             # the provider says paid, and no payment came of it
             Q(reported_status=ProviderStatus.APPROVED)
             & ~Q(outcome__in=["payment_recorded", "already_approved"])
+            & ~Q(outcome__startswith=RECORDED_LATE)
+            # (an approval arriving for a checkout already closed here that another event has
+            # since recorded: a late payment, listed below, once)
+            & ~Q(outcome__startswith="already_", checkout__credit__isnull=False)
             & Q(handled_at__isnull=False)
+            # or a payment recorded after its checkout had ended here
+            | Q(outcome__startswith=RECORDED_LATE)
             # or a payment we recorded, that the provider says did not happen
             | Q(
                 reported_status__in=[ProviderStatus.DECLINED, ProviderStatus.EXPIRED],
@@ -154,8 +195,14 @@ def _event_mismatches(shop_id: int, since: dt.datetime, now: dt.datetime) -> lis
     )
     rows = []
     for event in events:
+        detail = event.outcome
         if event.handled_at is None:
             kind = MismatchKind.NOT_HANDLED
+        elif event.outcome == RECORDED_LATE:
+            kind, detail = MismatchKind.PAID_LATE, ""
+        elif event.outcome.startswith(RECORDED_LATE):
+            kind = MismatchKind.PAID_LATE_ON_BALANCE
+            detail = str(ON_BALANCE_BECAUSE.get(event.outcome.rpartition(":")[2], ""))
         elif event.reported_status == ProviderStatus.APPROVED:
             kind = MismatchKind.PAID_NOT_RECORDED
         else:
@@ -165,16 +212,36 @@ def _event_mismatches(shop_id: int, since: dt.datetime, now: dt.datetime) -> lis
                 kind=kind,
                 when=event.received_at,
                 provider=event.provider,
-                amount=event.reported_amount,
+                amount=event.reported_amount
+                if event.reported_amount is not None
+                else (event.checkout.amount if event.checkout else None),
                 currency=event.reported_currency
                 or (event.checkout.currency if event.checkout else ""),
                 provider_checkout_id=event.provider_checkout_id,
                 checkout=event.checkout,
                 event=event,
-                detail=event.outcome,
+                detail=detail,
             )
         )
     return rows
+
+
+ON_BALANCE_BECAUSE = {
+    LateReason.ORDER_CANCELLED: gettext_lazy(
+        "The order had been cancelled: the money is on the customer's balance."
+    ),
+    LateReason.ORDER_SETTLED: gettext_lazy(
+        "The order had been paid or accepted another way: the money is on the customer's balance."
+    ),
+    LateReason.PAID_AGAIN: gettext_lazy(
+        "Another payment had been started for the same thing: the money is on the customer's "
+        "balance."
+    ),
+    LateReason.NOT_HELD: gettext_lazy(
+        "The balance had changed and no longer covered the order, which still waits for its "
+        "payment: the money is on the customer's balance."
+    ),
+}
 
 
 def _checkout_mismatches(shop_id: int, since: dt.datetime, now: dt.datetime) -> list[Mismatch]:

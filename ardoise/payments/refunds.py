@@ -30,7 +30,6 @@ from ardoise.payments.errors import (
 )
 from ardoise.payments.models import (
     Checkout,
-    CheckoutStatus,
     ProviderRefund,
     RefundStatus,
 )
@@ -51,10 +50,11 @@ def refundable_checkout(charge: Charge) -> RefundableCheckout | None:
     given back through its provider; None when the sale was not paid online through a provider
     the shop still has set up, or when all of it went back already."""
     credit_ids = Allocation.objects.filter(charge_id=charge.pk).values_list("credit_id")
+    # Any checkout whose payment was recorded: approved, or paid late and kept closed because
+    # another checkout held its reference (`payments.late`).
     checkouts = Checkout.objects.filter(
         shop_id=charge.shop_id,
         account_id=charge.account_id,
-        status=CheckoutStatus.APPROVED,
         credit_id__in=credit_ids,
     ).order_by("-completed_at", "-id")
     for checkout in checkouts:

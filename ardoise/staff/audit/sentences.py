@@ -208,6 +208,9 @@ PLAIN: dict[str, StrOrPromise] = {
     "payments.checkout.expired": gettext_lazy(
         "An online payment of %(amount)s was not made in time: it expired."
     ),
+    "payments.checkout.paid_late": gettext_lazy(
+        "Received an online payment of %(amount)s after it had expired or been cancelled."
+    ),
     "shops.portal_settings.changed": gettext_lazy("Changed the customer portal settings."),
     "shops.shop.created": gettext_lazy("Created the shop."),
     "shops.role.created": gettext_lazy("Created the role %(name)s."),
@@ -290,6 +293,7 @@ KINDS: list[Kind] = [
                 "payments.invoice.settled",
                 "payments.checkout.approved",
                 "payments.checkout.expired",
+                "payments.checkout.paid_late",
                 "payments.deposit.applied",
             }
         ),

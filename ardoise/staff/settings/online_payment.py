@@ -196,6 +196,12 @@ KIND_LABELS: dict[str, StrOrPromise] = {
     MismatchKind.NOT_HANDLED: gettext_lazy("Notification not handled yet"),
     MismatchKind.REFUND_NOT_RECORDED: gettext_lazy("Refunded at the provider, not recorded here"),
     MismatchKind.REFUND_UNANSWERED: gettext_lazy("Refund waiting for the provider"),
+    MismatchKind.PAID_LATE: gettext_lazy(
+        "Paid after it had expired or been cancelled: recorded (for information)"
+    ),
+    MismatchKind.PAID_LATE_ON_BALANCE: gettext_lazy(
+        "Paid after it had expired or been cancelled: recorded, kept on the balance"
+    ),
 }
 
 
