@@ -32,6 +32,7 @@ from ardoise.payments.refunds import refundable_checkout, refunds_of, request_on
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.models import Membership
 from ardoise.shops.permissions import Permission
+from ardoise.staff import repeats
 from ardoise.staff.access import get_charge_for_member, member_required, require
 from ardoise.staff.customers.fields import occurred_at_for
 from ardoise.staff.sales.access import get_settlement_for_member
@@ -121,6 +122,10 @@ def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
     elif form.is_valid():
         data = form.cleaned_data
         data["received_on"] = data["received_on"] or timezone.localdate()
+        if repeats.held(request, form, lambda: _settlement_twin(request, charge, invoice, data)):
+            charge.refresh_from_db()
+            return _page(request, charge, settle_form=form, status=409)
+        sent = repeats.was_sent(charge.shop_id, data["idempotency_key"])
         try:
             settlement = payments.settle_invoice(
                 invoice=invoice,
@@ -143,10 +148,25 @@ def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
         except LedgerError as error:
             form.refuse(error, "amount")
         else:
-            messages.success(request, _settled_message(settlement.overpayment))
+            done = _settled_message(settlement.overpayment)
+            messages.success(request, repeats.ALREADY_RECORDED if sent else done)
             return redirect("staff:charge_detail", charge.pk)
     charge.refresh_from_db()
     return _page(request, charge, settle_form=form, status=400)
+
+
+def _settlement_twin(
+    request: MemberRequest, charge: Charge, invoice: Invoice, data: dict[str, Any]
+) -> repeats.Twin | None:
+    if data["expected_open"] != charge.open_amount:
+        return None  # an old page: the service refuses it, saying the invoice changed since
+    return repeats.settlement_twin(
+        invoice=invoice,
+        actor=request.user,
+        amount=data["amount"],
+        mode=data["mode"],
+        received_on=data["received_on"],
+    )
 
 
 def _settled_message(overpayment: int) -> str:
@@ -281,37 +301,56 @@ def charge_refund(request: MemberRequest, charge_id: int) -> HttpResponse:
         _require_refund_mode(membership, request.POST.get("mode", ACCOUNT))
     invoice = selectors.invoice_for_charge(membership.shop_id, charge.pk)
     form = _refund_form(request, charge, invoice)
-    if form.is_bound and form.is_valid() and form.cleaned_data["mode"] == ONLINE:
-        try:
-            asked = _ask_online_refund(request, charge, form.cleaned_data)
-        except LedgerError as error:
-            form.add_error("amount", str(error))
-        else:
-            messages.success(request, _online_refund_message(asked))
-            return redirect("staff:charge_detail", charge.pk)
-    elif form.is_bound and form.is_valid():
-        try:
-            note = _issue_refund(request, charge, form.cleaned_data)
-        except RefundSplitRequired as error:
-            # Shown, not guessed: the split is filled in and the cashier confirms it.
-            data = request.POST.copy()
-            data["to_account"] = amount_input_value(error.params["minimum"])
-            form = _refund_form(request, charge, invoice, data)
-            form.is_valid()
-            form.add_error("to_account", str(error))
-        except LedgerError as error:
-            form.refuse(error, "amount")
-        else:
-            messages.success(request, _refund_message(note))
-            return redirect("staff:charge_detail", charge.pk)
+    held = form.is_bound and form.is_valid() and _refund_held(request, charge, form)
+    if form.is_bound and form.is_valid() and not held:
+        done = _record_refund(request, charge, invoice, form)
+        if isinstance(done, HttpResponse):
+            return done
+        form = done
     context = document_context(membership.shop, charge) | {
         "form": form,
         "maximum": charge.creditable_amount,
         "minimum": refund_minimum_to_account(charge, charge.creditable_amount),
         "nav": "sales",
     }
-    return render(
-        request, "staff/sales/charge_refund.html", context, status=400 if form.errors else 200
+    status = 409 if held else 400 if form.errors else 200
+    return render(request, "staff/sales/charge_refund.html", context, status=status)
+
+
+def _record_refund(
+    request: MemberRequest, charge: Charge, invoice: Invoice | None, form: RefundForm
+) -> HttpResponse | RefundForm:
+    """Record the valid refund form: the redirect, or the form with the refusal on it."""
+    sent = repeats.was_sent(charge.shop_id, form.cleaned_data["idempotency_key"])
+    if form.cleaned_data["mode"] == ONLINE:
+        try:
+            asked = _ask_online_refund(request, charge, form.cleaned_data)
+        except LedgerError as error:
+            form.add_error("amount", str(error))
+            return form
+        messages.success(request, _online_refund_message(asked))
+        return redirect("staff:charge_detail", charge.pk)
+    try:
+        note = _issue_refund(request, charge, form.cleaned_data)
+    except RefundSplitRequired as error:
+        # Shown, not guessed: the split is filled in and the cashier confirms it.
+        data = request.POST.copy()
+        data["to_account"] = amount_input_value(error.params["minimum"])
+        form = _refund_form(request, charge, invoice, data)
+        form.is_valid()
+        form.add_error("to_account", str(error))
+        return form
+    except LedgerError as error:
+        form.refuse(error, "amount")
+        return form
+    messages.success(request, repeats.ALREADY_RECORDED if sent else _refund_message(note))
+    return redirect("staff:charge_detail", charge.pk)
+
+
+def _refund_held(request: MemberRequest, charge: Charge, form: RefundForm) -> bool:
+    amount = form.cleaned_data["amount"]
+    return repeats.held(
+        request, form, lambda: repeats.refund_twin(charge=charge, actor=request.user, amount=amount)
     )
 
 
