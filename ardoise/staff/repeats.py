@@ -15,6 +15,13 @@ are two accounts, and one customer paying twice says so in one click.
 
 The key decides first: a key already used is the same page sent again, which the service answers
 with its first result (`was_sent`: the view then says it was already recorded).
+
+The money form pages also stay restorable by the browser (`restorable`): `Cache-Control:
+private, no-cache`, never `no-store`. With `no-store` (Django's `never_cache`) Chromium keeps
+the page out of its back/forward cache and Back fetches it again with a new key; without it,
+Back restores the page as it was, key included, and sending it again gives the first result.
+`private` keeps shared caches from storing a signed-in page; `no-cache` has every ordinary visit
+drawn afresh. The question above is what holds when the browser does not restore the page.
 """
 
 import datetime as dt
@@ -29,6 +36,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import cache_control
 
 from ardoise.core.money import format_money
 from ardoise.invoicing.models import Invoice, Order, OrderStatus
@@ -54,6 +62,9 @@ CONFIRM_FIELD = "confirm_repeat"
 ALREADY_RECORDED = _("Already recorded: this form had been sent before. Nothing new was recorded.")
 
 User = AbstractBaseUser | AnonymousUser
+
+# On every view that draws a money form (see the module's docstring).
+restorable = cache_control(private=True, no_cache=True)
 
 _QUESTIONS = {
     "payment": _(

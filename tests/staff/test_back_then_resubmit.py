@@ -293,3 +293,16 @@ def test_the_question_is_in_french_with_the_amount_written_in_french(
         "En enregistrer un autre ?"
     ) in page
     assert "Oui, l’enregistrer aussi" in page
+
+
+@pytest.mark.parametrize("build", FLOWS, ids=IDS)
+def test_the_form_page_may_be_restored_by_the_back_button_but_never_shared(
+    build: Callable[[Shop, Account], Flow], shop: Shop, account: Account, owner_client: Client
+) -> None:
+    """`no-store` would keep Chromium from restoring the page (and its key) on Back."""
+    flow = build(shop, account)
+
+    page = owner_client.get(flow.url)
+
+    assert page.status_code == 200
+    assert sorted(page["Cache-Control"].split(", ")) == ["no-cache", "private"]

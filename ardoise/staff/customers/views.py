@@ -201,6 +201,7 @@ def customer_deactivate(request: MemberRequest, customer_id: int) -> HttpRespons
     return render(request, "staff/customers/deactivate.html", {**context, "nav": "customers"})
 
 
+@repeats.restorable
 @member_required(Permission.CUSTOMERS_VIEW)
 @require_http_methods(["GET", "POST"])
 def customer_movement(request: MemberRequest, customer_id: int, kind: str) -> HttpResponse:

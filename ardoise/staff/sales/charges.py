@@ -106,11 +106,13 @@ def _page(
     return render(request, "staff/sales/charge_detail.html", context, status=status)
 
 
+@repeats.restorable
 @member_required(Permission.SALES_VIEW)
 def charge_detail(request: MemberRequest, charge_id: int) -> HttpResponse:
     return _page(request, get_charge_for_member(request.membership, charge_id))
 
 
+@repeats.restorable
 @require_POST
 @member_required(Permission.PAYMENTS_RECORD)
 def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
@@ -288,6 +290,7 @@ def _refund_form(
     )
 
 
+@repeats.restorable
 @member_required(Permission.SALES_VIEW)
 def charge_refund(request: MemberRequest, charge_id: int) -> HttpResponse:
     membership = request.membership

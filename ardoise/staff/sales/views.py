@@ -88,6 +88,7 @@ def _require_delivery(request: MemberRequest) -> bool:
     return override
 
 
+@repeats.restorable
 @member_required(Permission.SALES_CREATE)
 def sale_new(request: MemberRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "deliver":
