@@ -32,6 +32,7 @@ from ardoise.payments import services as payments
 from ardoise.payments.errors import ModeNotAccepted, ModeOnlineOnly, ReceivedOnOutOfRange
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
+from ardoise.staff import repeats
 from ardoise.staff.customers.fields import occurred_at_for
 from ardoise.staff.customers.forms import (
     AdjustmentForm,
@@ -50,6 +51,8 @@ class Movement:
     permission: Permission
     form: Callable[[MemberRequest, Account], IdempotentForm]
     record: Callable[[MemberRequest, Account, dict[str, Any]], object]
+    # The same write made a moment ago (staff/repeats.py), asked about before recording again.
+    twin: Callable[[MemberRequest, Account, dict[str, Any]], repeats.Twin | None]
     # What the form says when the shop has turned automatic allocation off (None: the same).
     explanation_manual: StrOrPromise | None = None
 
@@ -92,6 +95,40 @@ def _record_payment(request: MemberRequest, account: Account, data: dict[str, An
 
 def _record_top_up(request: MemberRequest, account: Account, data: dict[str, Any]) -> object:
     return _receive(request, account, data, top_up=True)
+
+
+def _received_twin(
+    request: MemberRequest, account: Account, data: dict[str, Any], *, top_up: bool
+) -> repeats.Twin | None:
+    return repeats.received_twin(
+        account=account,
+        actor=request.user,
+        top_up=top_up,
+        amount=data["amount"],
+        mode=data["mode"],
+        reference=data["reference"],
+        received_on=data["day"],
+    )
+
+
+def _payment_twin(request: MemberRequest, account: Account, data: dict[str, Any]) -> Any:
+    return _received_twin(request, account, data, top_up=False)
+
+
+def _top_up_twin(request: MemberRequest, account: Account, data: dict[str, Any]) -> Any:
+    return _received_twin(request, account, data, top_up=True)
+
+
+def _debit_twin(request: MemberRequest, account: Account, data: dict[str, Any]) -> Any:
+    return repeats.debit_twin(
+        account=account, actor=request.user, amount=data["amount"], reason=data["reason"]
+    )
+
+
+def _credit_twin(request: MemberRequest, account: Account, data: dict[str, Any]) -> Any:
+    return repeats.credit_twin(
+        account=account, actor=request.user, amount=data["amount"], reason=data["reason"]
+    )
 
 
 def _debit_form(request: MemberRequest, account: Account) -> IdempotentForm:
@@ -146,6 +183,7 @@ MOVEMENTS = {
             permission=Permission.PAYMENTS_RECORD,
             form=_receipt_form,
             record=_record_payment,
+            twin=_payment_twin,
         ),
         Movement(
             kind="top-up",
@@ -162,6 +200,7 @@ MOVEMENTS = {
             permission=Permission.PAYMENTS_RECORD,
             form=_receipt_form,
             record=_record_top_up,
+            twin=_top_up_twin,
         ),
         Movement(
             kind="debit",
@@ -173,6 +212,7 @@ MOVEMENTS = {
             permission=Permission.ACCOUNTS_ADJUST,
             form=_debit_form,
             record=_post_debit,
+            twin=_debit_twin,
         ),
         Movement(
             kind="credit",
@@ -182,6 +222,7 @@ MOVEMENTS = {
             permission=Permission.ACCOUNTS_ADJUST,
             form=_credit_form,
             record=_post_credit,
+            twin=_credit_twin,
         ),
     ]
 }

@@ -5,6 +5,7 @@ form, one service, then render or redirect (POST, redirect, GET). A ledger refus
 to its field, never as a 500.
 """
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -18,10 +19,12 @@ from ardoise.core.money import format_money
 from ardoise.customers.services import EDITABLE_FIELDS, update_customer
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import CreditLimitExceeded, LedgerError
+from ardoise.ledger.models import Account
 from ardoise.ledger.selectors import charges_named, open_charges
 from ardoise.payments import deposits
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
+from ardoise.staff import repeats
 from ardoise.staff.access import get_account_for_member, get_customer_for_member, member_required
 from ardoise.staff.customers import movements, selectors
 from ardoise.staff.customers.forms import (
@@ -198,6 +201,7 @@ def customer_deactivate(request: MemberRequest, customer_id: int) -> HttpRespons
     return render(request, "staff/customers/deactivate.html", {**context, "nav": "customers"})
 
 
+@repeats.restorable
 @member_required(Permission.CUSTOMERS_VIEW)
 @require_http_methods(["GET", "POST"])
 def customer_movement(request: MemberRequest, customer_id: int, kind: str) -> HttpResponse:
@@ -207,8 +211,12 @@ def customer_movement(request: MemberRequest, customer_id: int, kind: str) -> Ht
     back_to = safe_next(request)
     refusal = None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if repeats.held(request, form, lambda: movement.twin(request, account, data)):
+            return _movement_page(request, movement, account, form, status=409)
+        sent = repeats.was_sent(account.shop_id, data["idempotency_key"])
         try:
-            movement.record(request, account, form.cleaned_data)
+            movement.record(request, account, data)
         except LedgerError as error:
             form.refuse(error, movements.field_for(error))
             if isinstance(error, CreditLimitExceeded):
@@ -217,12 +225,25 @@ def customer_movement(request: MemberRequest, customer_id: int, kind: str) -> Ht
                     request, error, account.customer, back_to=here, show_message=False
                 )
         else:
-            messages.success(request, movement.done_message)
+            messages.success(request, repeats.ALREADY_RECORDED if sent else movement.done_message)
             if back_to:
                 return redirect(back_to)
             return redirect(reverse("staff:customer_account", args=[customer_id]) + "#activity")
+    return _movement_page(request, movement, account, form, refusal=refusal)
+
+
+def _movement_page(
+    request: MemberRequest,
+    movement: movements.Movement,
+    account: Account,
+    form: forms.BaseForm,
+    *,
+    refusal: str | None = None,
+    status: int | None = None,
+) -> HttpResponse:
     context = {"account": account, "customer": account.customer, "form": form}
-    context.update(refusal=refusal, back_to=back_to)
+    context.update(refusal=refusal, back_to=safe_next(request))
     explanation = movement.explain(auto_allocate=request.membership.shop.auto_allocate)
     context.update(movement=movement, explanation=explanation, tab="account", nav="customers")
-    return render(request, "staff/customers/movement.html", context, status=movements.status(form))
+    status = status or movements.status(form)
+    return render(request, "staff/customers/movement.html", context, status=status)

@@ -1,6 +1,6 @@
 """The transaction page of a charge (an invoice or a debit note): lines, status, allocations, the
-settlement block (only what is still owed), receipts and the invoice (print and PDF), Refund,
-and the reversal of a sale or a debit note entered by mistake."""
+settlement block (only what is still owed), receipts and the invoice (print and PDF), and the
+reversal of a sale or a debit note entered by mistake. Its Refund page is in refunds.py."""
 
 from typing import Any
 
@@ -11,36 +11,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ardoise.core.forms import amount_input_value, new_key
+from ardoise.core.forms import new_key
 from ardoise.core.money import format_money
 from ardoise.invoicing import selectors
 from ardoise.invoicing.models import Invoice
 from ardoise.ledger import services as ledger
 from ardoise.ledger.errors import LedgerError
 from ardoise.ledger.models import Allocation, Charge, ChargeStatus, Credit, CreditStatus
-from ardoise.ledger.selectors import refund_minimum_to_account
 from ardoise.payments import selectors as payment_selectors
 from ardoise.payments import services as payments
 from ardoise.payments.errors import (
     ModeOnlineOnly,
     ReceivedOnOutOfRange,
-    RefundSplitRequired,
     SettlementPageOutOfDate,
 )
-from ardoise.payments.models import BuiltInMode, ProviderRefund
-from ardoise.payments.refunds import refundable_checkout, refunds_of, request_online_refund
+from ardoise.payments.refunds import refunds_of
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.models import Membership
 from ardoise.shops.permissions import Permission
-from ardoise.staff.access import get_charge_for_member, member_required, require
+from ardoise.staff import repeats
+from ardoise.staff.access import get_charge_for_member, member_required
 from ardoise.staff.customers.fields import occurred_at_for
 from ardoise.staff.sales.access import get_settlement_for_member
-from ardoise.staff.sales.forms import ReasonForm, RefundForm, SettlementForm
+from ardoise.staff.sales.forms import ReasonForm, SettlementForm
 from ardoise.statements.sales_documents import (
-    ACCOUNT,
     customer_language,
     document_context,
-    mode_labels,
 )
 from ardoise.statements.sales_documents import invoice_pdf as invoice_pdf_file
 
@@ -105,11 +101,13 @@ def _page(
     return render(request, "staff/sales/charge_detail.html", context, status=status)
 
 
+@repeats.restorable
 @member_required(Permission.SALES_VIEW)
 def charge_detail(request: MemberRequest, charge_id: int) -> HttpResponse:
     return _page(request, get_charge_for_member(request.membership, charge_id))
 
 
+@repeats.restorable
 @require_POST
 @member_required(Permission.PAYMENTS_RECORD)
 def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
@@ -121,6 +119,10 @@ def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
     elif form.is_valid():
         data = form.cleaned_data
         data["received_on"] = data["received_on"] or timezone.localdate()
+        if repeats.held(request, form, lambda: _settlement_twin(request, charge, invoice, data)):
+            charge.refresh_from_db()
+            return _page(request, charge, settle_form=form, status=409)
+        sent = repeats.was_sent(charge.shop_id, data["idempotency_key"])
         try:
             settlement = payments.settle_invoice(
                 invoice=invoice,
@@ -143,10 +145,25 @@ def charge_settle(request: MemberRequest, charge_id: int) -> HttpResponse:
         except LedgerError as error:
             form.refuse(error, "amount")
         else:
-            messages.success(request, _settled_message(settlement.overpayment))
+            done = _settled_message(settlement.overpayment)
+            messages.success(request, repeats.ALREADY_RECORDED if sent else done)
             return redirect("staff:charge_detail", charge.pk)
     charge.refresh_from_db()
     return _page(request, charge, settle_form=form, status=400)
+
+
+def _settlement_twin(
+    request: MemberRequest, charge: Charge, invoice: Invoice, data: dict[str, Any]
+) -> repeats.Twin | None:
+    if data["expected_open"] != charge.open_amount:
+        return None  # an old page: the service refuses it, saying the invoice changed since
+    return repeats.settlement_twin(
+        invoice=invoice,
+        actor=request.user,
+        amount=data["amount"],
+        mode=data["mode"],
+        received_on=data["received_on"],
+    )
 
 
 def _settled_message(overpayment: int) -> str:
@@ -232,141 +249,3 @@ def receipt(request: MemberRequest, charge_id: int) -> HttpResponse:
     context["gift"] = request.GET.get("gift") == "1"
     with customer_language(context["customer"]):
         return render(request, "documents/receipt.html", context)
-
-
-ONLINE = BuiltInMode.ONLINE.value
-
-
-def _refund_modes(membership: Membership, charge: Charge) -> list[tuple[str, str]]:
-    modes: list[tuple[str, str]] = []
-    if membership.can(Permission.SALES_REFUND_TO_ACCOUNT):
-        modes.append((ACCOUNT, _("Customer account")))
-    if membership.can(Permission.SALES_REFUND):
-        modes += [
-            (mode.code, mode.label)
-            for mode in payment_selectors.manual_modes(membership.shop_id)
-            if mode.code != ACCOUNT
-        ]
-        online = refundable_checkout(charge)  # paid online: back to the card, by the provider
-        if online is not None:
-            label = _("Back to the card it was paid by (%(provider)s)")
-            modes.append((ONLINE, label % {"provider": online.provider_label}))
-    return modes
-
-
-def _refund_form(
-    request: MemberRequest, charge: Charge, invoice: Invoice | None, data: Any = None
-) -> RefundForm:
-    lines = {str(line.pk): line.amount for line in invoice.order.lines.all()} if invoice else {}
-    if data is None and request.method == "POST" and "max" not in request.POST:
-        data = request.POST
-    initial: dict[str, Any] = {"mode": ACCOUNT}
-    if request.method == "POST" and "max" in request.POST:  # "Max" without JavaScript
-        initial |= request.POST.dict() | {"amount": charge.creditable_amount}
-    return RefundForm(
-        data, initial=initial, line_amounts=lines, modes=_refund_modes(request.membership, charge)
-    )
-
-
-@member_required(Permission.SALES_VIEW)
-def charge_refund(request: MemberRequest, charge_id: int) -> HttpResponse:
-    membership = request.membership
-    charge = get_charge_for_member(membership, charge_id)
-    if not (
-        membership.can(Permission.SALES_REFUND)
-        or membership.can(Permission.SALES_REFUND_TO_ACCOUNT)
-    ):
-        require(membership, Permission.SALES_REFUND_TO_ACCOUNT)
-    if request.method == "POST" and "max" not in request.POST:
-        _require_refund_mode(membership, request.POST.get("mode", ACCOUNT))
-    invoice = selectors.invoice_for_charge(membership.shop_id, charge.pk)
-    form = _refund_form(request, charge, invoice)
-    if form.is_bound and form.is_valid() and form.cleaned_data["mode"] == ONLINE:
-        try:
-            asked = _ask_online_refund(request, charge, form.cleaned_data)
-        except LedgerError as error:
-            form.add_error("amount", str(error))
-        else:
-            messages.success(request, _online_refund_message(asked))
-            return redirect("staff:charge_detail", charge.pk)
-    elif form.is_bound and form.is_valid():
-        try:
-            note = _issue_refund(request, charge, form.cleaned_data)
-        except RefundSplitRequired as error:
-            # Shown, not guessed: the split is filled in and the cashier confirms it.
-            data = request.POST.copy()
-            data["to_account"] = amount_input_value(error.params["minimum"])
-            form = _refund_form(request, charge, invoice, data)
-            form.is_valid()
-            form.add_error("to_account", str(error))
-        except LedgerError as error:
-            form.refuse(error, "amount")
-        else:
-            messages.success(request, _refund_message(note))
-            return redirect("staff:charge_detail", charge.pk)
-    context = document_context(membership.shop, charge) | {
-        "form": form,
-        "maximum": charge.creditable_amount,
-        "minimum": refund_minimum_to_account(charge, charge.creditable_amount),
-        "nav": "sales",
-    }
-    return render(
-        request, "staff/sales/charge_refund.html", context, status=400 if form.errors else 200
-    )
-
-
-def _require_refund_mode(membership: Membership, mode: str) -> None:
-    """The refund's payout mode needs its permission: checked before the form, so a forged mode
-    is a 403 whatever else the request holds."""
-    require(
-        membership,
-        Permission.SALES_REFUND_TO_ACCOUNT if mode == ACCOUNT else Permission.SALES_REFUND,
-    )
-
-
-def _refund_message(note: Credit) -> str:
-    currency = note.account.currency
-    if not note.payout_amount:
-        return _("Refund recorded: %(amount)s back to the account.") % {
-            "amount": format_money(note.amount, currency)
-        }
-    return _("Refund recorded: %(amount)s back to the account, %(payout)s paid in %(mode)s.") % {
-        "amount": format_money(note.amount, currency),
-        "payout": format_money(note.payout_amount, currency),
-        "mode": mode_labels(note.shop_id).get(note.payout_mode, note.payout_mode).lower(),
-    }
-
-
-def _ask_online_refund(
-    request: MemberRequest, charge: Charge, data: dict[str, Any]
-) -> ProviderRefund:
-    _require_refund_mode(request.membership, ONLINE)
-    return request_online_refund(
-        charge=charge,
-        amount=data["amount"],
-        reason=data["reason"],
-        to_account=data.get("to_account"),
-        idempotency_key=data["idempotency_key"],
-        actor=request.user,
-    )
-
-
-def _online_refund_message(refund: ProviderRefund) -> str:
-    return _(
-        "Refund of %(amount)s asked of the payment provider: it is recorded once the "
-        "provider confirms it."
-    ) % {"amount": format_money(refund.payout, refund.checkout.currency)}
-
-
-def _issue_refund(request: MemberRequest, charge: Charge, data: dict[str, Any]) -> Credit:
-    mode = data["mode"]
-    _require_refund_mode(request.membership, mode)
-    return payments.refund_charge(
-        charge=charge,
-        amount=data["amount"],
-        reason=data["reason"],
-        refund_mode=mode,
-        to_account=data.get("to_account"),
-        idempotency_key=data["idempotency_key"],
-        actor=request.user,
-    )

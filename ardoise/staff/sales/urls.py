@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ardoise.staff.sales import charges, credits, payments, settings, views
+from ardoise.staff.sales import charges, credits, payments, refunds, settings, views
 
 urlpatterns = [
     path("", views.sale_list, name="sale_list"),
@@ -12,7 +12,7 @@ urlpatterns = [
     path("products/<id:product_id>/", views.product_edit, name="product_edit"),
     path("charges/<id:charge_id>/", charges.charge_detail, name="charge_detail"),
     path("charges/<id:charge_id>/settle/", charges.charge_settle, name="charge_settle"),
-    path("charges/<id:charge_id>/refund/", charges.charge_refund, name="charge_refund"),
+    path("charges/<id:charge_id>/refund/", refunds.charge_refund, name="charge_refund"),
     path("charges/<id:charge_id>/invoice/", charges.invoice_print, name="invoice_print"),
     path("charges/<id:charge_id>/invoice.pdf", charges.invoice_pdf, name="invoice_pdf"),
     path("charges/<id:charge_id>/receipt/", charges.receipt, name="receipt"),

@@ -24,6 +24,7 @@ from ardoise.ledger.selectors import account_for_customer
 from ardoise.ledger.services.reservations import held_for
 from ardoise.shops.access import MemberRequest
 from ardoise.shops.permissions import Permission
+from ardoise.staff import repeats
 from ardoise.staff.access import member_required, require
 from ardoise.staff.customers.refusals import limit_refusal
 from ardoise.staff.sales.access import get_order_for_member, get_product_for_member
@@ -87,36 +88,59 @@ def _require_delivery(request: MemberRequest) -> bool:
     return override
 
 
+@repeats.restorable
 @member_required(Permission.SALES_CREATE)
 def sale_new(request: MemberRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "deliver":
         _require_delivery(request)
     form = _sale_form(request)
+    held = False
     if request.method == "POST" and form.is_valid():
+        held = repeats.held(request, form, lambda: _sale_twin(request, form))
+    if request.method == "POST" and form.is_valid() and not held:
+        key = form.cleaned_data["idempotency_key"]
+        sent = repeats.was_sent(request.membership.shop_id, key)
         try:
             order = services.create_order(
                 account=_account(form.cleaned_data["customer"]),
                 lines=form.lines,
                 note=form.cleaned_data["note"],
                 actor=request.user,
-                idempotency_key=form.cleaned_data["idempotency_key"],
+                idempotency_key=key,
             )
         except LedgerError as error:
             form.refuse(error)
         else:
             if request.POST.get("action") == "deliver":
-                return _deliver(request, order, f"{order.idempotency_key}:deliver")
-            messages.success(request, _("Order saved. It is not in the account until delivered."))
+                return _deliver(request, order, f"{order.idempotency_key}:deliver", sent=sent)
+            messages.success(
+                request,
+                repeats.ALREADY_RECORDED
+                if sent
+                else _("Order saved. It is not in the account until delivered."),
+            )
             return redirect("staff:order_detail", order.pk)
     context = {"form": form, "products": form.products.values(), "nav": "sales"}
     context |= _customer_picker(request, form)
     template, target = "staff/sales/sale_new.html", htmx_target(request)
     if target in PICKER_PARTIALS:
         template += f"#{PICKER_PARTIALS[target]}"
-    return render(request, template, context, status=400 if form.errors else 200)
+    status = 409 if held else 400 if form.errors else 200
+    return render(request, template, context, status=status)
 
 
-def _deliver(request: MemberRequest, order: Order, key: str) -> HttpResponse:
+def _sale_twin(request: MemberRequest, form: SaleForm) -> repeats.Twin | None:
+    data = form.cleaned_data
+    customer = data["customer"]
+    account = account_for_customer(customer.shop_id, customer.pk)  # a read: asking writes nothing
+    if account is None:
+        return None
+    return repeats.sale_twin(
+        account=account, actor=request.user, lines=form.lines, note=data["note"]
+    )
+
+
+def _deliver(request: MemberRequest, order: Order, key: str, *, sent: bool = False) -> HttpResponse:
     override = _require_delivery(request)
     try:
         invoice = services.deliver_order(
@@ -132,9 +156,8 @@ def _deliver(request: MemberRequest, order: Order, key: str) -> HttpResponse:
     except LedgerError as error:
         messages.error(request, str(error))
         return redirect("staff:order_detail", order.pk)
-    messages.success(
-        request, _("Delivered: invoice %(number)s issued.") % {"number": invoice.number}
-    )
+    done = _("Delivered: invoice %(number)s issued.") % {"number": invoice.number}
+    messages.success(request, repeats.ALREADY_RECORDED if sent else done)
     return redirect("staff:charge_detail", invoice.charge_id)
 
 
