@@ -79,7 +79,7 @@ def _build() -> int:
             f"""
             INSERT INTO customers_customer (shop_id, name, company, email, phone, address,
                 postal_code, city, country, language, reference, notes, is_archived, created_at,
-                search_text)
+                search_text, allow_several_orders, portal_session_version)
             SELECT %s, initcap(n.first) || ' ' || initcap(n.last) || ' ' || i,
                 CASE WHEN i %% 7 = 0 THEN 'Bistrot ' || i ELSE '' END,
                 n.first || '.' || n.last || '.' || i || '@example.fr',
@@ -88,7 +88,8 @@ def _build() -> int:
                 '', '', '', 'FR', 'fr', '', '', false, now(),
                 n.first || ' ' || n.last || ' ' || i || ' '
                     || CASE WHEN i %% 7 = 0 THEN 'bistrot ' || i || ' ' ELSE '' END
-                    || n.first || '.' || n.last || '.' || i || '@example.fr'
+                    || n.first || '.' || n.last || '.' || i || '@example.fr',
+                false, 1
             FROM generate_series(1, %s) AS i,
             LATERAL (SELECT ({first})[1 + i %% {len(FIRST)}] AS first,
                             ({last})[1 + (i / 7) %% {len(LAST)}] AS last) AS n
@@ -98,8 +99,8 @@ def _build() -> int:
         cursor.execute(
             """
             INSERT INTO ledger_account (shop_id, customer_id, currency, balance, debt, deposit,
-                version, credit_limit, opened_at)
-            SELECT c.shop_id, c.id, 'EUR', d.deposit - d.debt, d.debt, d.deposit, 0,
+                reserved, version, credit_limit, opened_at)
+            SELECT c.shop_id, c.id, 'EUR', d.deposit - d.debt, d.debt, d.deposit, 0, 0,
                 CASE WHEN c.id %% 5 = 0 THEN 0 WHEN c.id %% 3 = 0 THEN NULL ELSE 30000 END, now()
             FROM customers_customer c,
             LATERAL (SELECT CASE WHEN c.id %% 3 = 0 THEN (c.id * 7919) %% 50000 ELSE 0 END AS debt,

@@ -68,15 +68,15 @@ def fill(rows: int) -> int:
         cursor.execute(
             "INSERT INTO customers_customer (shop_id, name, company, email, phone, address, "
             "postal_code, city, country, language, reference, notes, is_archived, created_at, "
-            "search_text) "
+            "search_text, allow_several_orders, portal_session_version) "
             "SELECT %s, 'Client ' || lpad(g::text, 5, '0'), '', '', '', '', '', '', 'FR', 'fr', "
-            "'', '', false, now(), 'client ' || lpad(g::text, 5, '0') "
+            "'', '', false, now(), 'client ' || lpad(g::text, 5, '0'), false, 1 "
             "FROM generate_series(1, %s) g",
             [shop.pk, CUSTOMERS],
         )
         cursor.execute(
             "INSERT INTO ledger_account (shop_id, customer_id, currency, balance, debt, deposit, "
-            "version, opened_at) SELECT %s, id, 'EUR', 0, 0, 0, 0, now() "
+            "reserved, version, opened_at) SELECT %s, id, 'EUR', 0, 0, 0, 0, 0, now() "
             "FROM customers_customer WHERE shop_id = %s ORDER BY id",
             [shop.pk, shop.pk],
         )

@@ -20,8 +20,9 @@ How the raw side was derived. Before the runs, one charge and one payment go thr
 under `connection.execute_wrapper`, which records every statement Django sends. The texts are
 kept as they are: each is matched, in order, to its role in CHARGE_ROLES or PAYMENT_ROLES, and the
 bench stops if the services send another statement, or one fewer or one more. The raw workers
-send exactly those texts in the same order, on a psycopg connection with the client-side binding
-Django uses (`psycopg.ClientCursor`), in autocommit but for one transaction around the business
+send exactly those texts in the same order, on a psycopg connection made as Django makes its own
+(server-side binding and prepared statements by default: config/database.py), in autocommit but
+for one transaction around the business
 event, where the service opens `transaction.atomic`: the idempotency claim, the guarded UPDATE
 of the account (which returns its Debt and Deposit), the journal entry, the postings (one
 multi-row insert), the charge or credit; for a payment only (a charge meets no deposit, so it
@@ -135,14 +136,15 @@ def build(customers: int) -> dict[str, int]:
             cursor.execute(
                 "INSERT INTO customers_customer (shop_id, name, company, email, phone, address, "
                 "postal_code, city, country, language, reference, notes, is_archived, created_at, "
-                "search_text) SELECT %s, 'Client ' || g, '', '', '', '', '', '', 'FR', 'fr', '', "
-                "'', false, now(), 'client ' || g FROM generate_series(1, %s) g",
+                "search_text, allow_several_orders, portal_session_version) "
+                "SELECT %s, 'Client ' || g, '', '', '', '', '', '', 'FR', 'fr', '', '', false, "
+                "now(), 'client ' || g, false, 1 FROM generate_series(1, %s) g",
                 [shop.pk, customers + 1],  # one more for the capture
             )
             cursor.execute(
                 "INSERT INTO ledger_account (shop_id, customer_id, currency, balance, debt, "
-                "deposit, version, credit_limit, opened_at) "
-                "SELECT shop_id, id, 'EUR', 0, 0, 0, 0, "
+                "deposit, reserved, version, credit_limit, opened_at) "
+                "SELECT shop_id, id, 'EUR', 0, 0, 0, 0, 0, "
                 "(ARRAY[%s, %s, %s, %s]::bigint[])[1 + (row_number() OVER (ORDER BY id)) %% 4], "
                 "now() FROM customers_customer WHERE shop_id = %s ORDER BY id",
                 [*LIMITS, shop.pk],
@@ -282,10 +284,19 @@ class Raw:
         statements: tuple[Statements, Statements],
     ) -> None:
         import psycopg
+        from django.db import connection
 
-        # Django's PostgreSQL backend binds parameters on the client side too, in autocommit
-        # outside `atomic`: the same text goes to the server.
-        self.connection = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
+        # As Django's PostgreSQL backend connects (its binding and prepare threshold), in
+        # autocommit outside `atomic`: the same statements reach the server the same way.
+        options = connection.settings_dict["OPTIONS"]
+        self.connection = psycopg.connect(
+            url,
+            autocommit=True,
+            prepare_threshold=options.get("prepare_threshold", 5),
+            cursor_factory=(
+                psycopg.Cursor if options.get("server_side_binding") else psycopg.ClientCursor
+            ),
+        )
         self.accounts = accounts
         self.name = name
         self.shop_id = shop_id
