@@ -28,10 +28,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,7 @@ CONFIRM_FIELD = "confirm_repeat"
 ALREADY_RECORDED = _("Already recorded: this form had been sent before. Nothing new was recorded.")
 
 User = AbstractBaseUser | AnonymousUser
+M = TypeVar("M", bound=Model)
 
 # On every view that draws a money form (see the module's docstring).
 restorable = cache_control(private=True, no_cache=True)
@@ -158,6 +160,11 @@ def _since() -> dt.datetime:
     return timezone.now() - WINDOW
 
 
+def _newest(rows: QuerySet[M]) -> M | None:
+    """The newest of `rows` made within WINDOW."""
+    return rows.filter(created_at__gte=_since()).order_by("-created_at").first()
+
+
 def received_twin(
     *,
     account: Account,
@@ -169,7 +176,7 @@ def received_twin(
     received_on: dt.date,
 ) -> Twin | None:
     """The same payment (or top-up) on the same account: amount, mode, reference and day."""
-    credit = (
+    credit = _newest(
         Credit.objects.filter(
             shop_id=account.shop_id,
             account=account,
@@ -180,10 +187,7 @@ def received_twin(
             reference=reference,
             received_on=received_on,
             entry__actor_id=actor.pk,
-            created_at__gte=_since(),
         )
-        .order_by("-created_at")
-        .first()
     )
     if credit is None:
         return None
@@ -194,7 +198,7 @@ def received_twin(
 
 def debit_twin(*, account: Account, actor: User, amount: int, reason: str) -> Twin | None:
     """The same debit adjustment on the same account: amount and reason."""
-    charge = (
+    charge = _newest(
         Charge.objects.filter(
             shop_id=account.shop_id,
             account=account,
@@ -202,11 +206,7 @@ def debit_twin(*, account: Account, actor: User, amount: int, reason: str) -> Tw
             total=amount,
             description=reason.strip(),
             entry__actor_id=actor.pk,
-            created_at__gte=_since(),
-        )
-        .exclude(status=ChargeStatus.VOID)
-        .order_by("-created_at")
-        .first()
+        ).exclude(status=ChargeStatus.VOID)
     )
     if charge is None:
         return None
@@ -215,7 +215,7 @@ def debit_twin(*, account: Account, actor: User, amount: int, reason: str) -> Tw
 
 def credit_twin(*, account: Account, actor: User, amount: int, reason: str) -> Twin | None:
     """The same credit adjustment on the same account: amount and reason."""
-    credit = (
+    credit = _newest(
         Credit.objects.filter(
             shop_id=account.shop_id,
             account=account,
@@ -224,10 +224,7 @@ def credit_twin(*, account: Account, actor: User, amount: int, reason: str) -> T
             amount=amount,
             reason=reason.strip(),
             entry__actor_id=actor.pk,
-            created_at__gte=_since(),
         )
-        .order_by("-created_at")
-        .first()
     )
     if credit is None:
         return None
@@ -266,7 +263,7 @@ def settlement_twin(
     *, invoice: Invoice, actor: User, amount: int, mode: str, received_on: dt.date
 ) -> Twin | None:
     """The same settlement of the same invoice: amount, mode and day received."""
-    settlement = (
+    settlement = _newest(
         Settlement.objects.filter(
             shop_id=invoice.shop_id,
             invoice=invoice,
@@ -275,10 +272,7 @@ def settlement_twin(
             mode=mode,
             received_on=received_on,
             actor_id=actor.pk,
-            created_at__gte=_since(),
         )
-        .order_by("-created_at")
-        .first()
     )
     if settlement is None:
         return None
@@ -302,17 +296,13 @@ def refund_twin(*, charge: Charge, actor: User, amount: int) -> Twin | None:
         if note.amount + note.payout_amount == amount:
             return Twin("refund", amount, charge.account.currency, note.created_at)
     # Back to the card: asked of the provider, the credit note comes with its confirmation.
-    asked = (
+    asked = _newest(
         ProviderRefund.objects.filter(
             shop_id=charge.shop_id,
             charge=charge,
             amount=amount,
             actor_id=actor.pk,
-            created_at__gte=_since(),
-        )
-        .exclude(status=RefundStatus.REFUSED)
-        .order_by("-created_at")
-        .first()
+        ).exclude(status=RefundStatus.REFUSED)
     )
     if asked is not None:
         return Twin("refund", amount, charge.account.currency, asked.created_at)
