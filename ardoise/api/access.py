@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ardoise.api.auth import Caller, require_scope
 from ardoise.api.errors import ApiError
 from ardoise.api.idempotency import request_key, whole_body
+from ardoise.core import reads
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Order
 from ardoise.ledger.models import Account, Charge, Credit
@@ -41,22 +42,14 @@ def customer_for(caller: Caller, customer_id: int) -> Customer:
     return _one(Customer.objects.for_shop(caller.shop_id), customer_id)
 
 
-# Every write of money starts here, so the statement is written once rather than compiled by
-# the ORM on each call (as the ledger's posting statements are); `raw()` still builds the model
-# with the database's converters. Every column, so that no field is deferred (a test checks it);
-# the oldest account first, as `.first()` would.
-_ACCOUNT_BY_CUSTOMER = (
-    "SELECT id, shop_id, customer_id, currency, balance, debt, deposit, reserved, version, "
-    "credit_limit, opened_at FROM ledger_account WHERE shop_id = %s AND customer_id = %s "
-    "ORDER BY id LIMIT 1"
-)
-
-
+# Every write of money starts here, so the statement is built once rather than by a queryset
+# on each call (`ardoise.core.reads`); every column, so that no field is deferred (a test checks
+# it); the oldest account first, as `.first()` would.
 def account_for(caller: Caller, customer_id: int, *, field: str | None = None) -> Account:
-    found = list(Account.objects.raw(_ACCOUNT_BY_CUSTOMER, [caller.shop_id, customer_id]))
-    if not found:
+    found = reads.first(Account, "shop_id = %s AND customer_id = %s", [caller.shop_id, customer_id])
+    if found is None:
         raise ApiError(404, "not_found", field=field)
-    return found[0]
+    return found
 
 
 def charge_for(caller: Caller, charge_id: int, *, field: str | None = None) -> Charge:

@@ -23,6 +23,7 @@ from ninja.security import HttpBearer
 from ardoise.api.errors import ApiError
 from ardoise.api.keys import hash_secret
 from ardoise.api.models import ApiKey
+from ardoise.core import cursors
 from ardoise.shops.permissions import Permission
 
 
@@ -60,7 +61,7 @@ def authenticate(secret: str) -> Caller:
     burst, per_second = _rate()
     now = time.time()
     refill = [burst, now, per_second]
-    with connection.cursor() as cursor:
+    with cursors.statement() as cursor:
         params: list[Any] = [*refill, now, timezone.now(), digest, *refill]
         cursor.execute(TAKE_TOKEN[connection.vendor], params)
         row = cursor.fetchone()

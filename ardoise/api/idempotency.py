@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from ardoise.api.auth import Caller
 from ardoise.api.errors import ApiError
 from ardoise.api.models import ApiRequest
 from ardoise.audit.services import record_event
+from ardoise.core import cursors
 
 HEADER = "Idempotency-Key"
 _KEY = re.compile(r"[\x21-\x7e]{1,64}")
@@ -96,7 +97,7 @@ def run_once(request: HttpRequest, caller: Caller, work: Work) -> HttpResponse:
     key = request_key(request)
     digest = fingerprint(request)
     with transaction.atomic(durable=True):
-        with connection.cursor() as cursor:
+        with cursors.statement() as cursor:
             cursor.execute(CLAIM, [caller.shop_id, caller.key_id, key, digest, timezone.now()])
             claimed = cursor.fetchone()
         if claimed is None:
@@ -110,7 +111,7 @@ def run_once(request: HttpRequest, caller: Caller, work: Work) -> HttpResponse:
         setattr(request, "_ardoise_api_audited", True)  # noqa: B010 - the middleware reads it
         status, payload, target = work(ledger_key(caller, key))
         text = json.dumps(payload, ensure_ascii=False)
-        with connection.cursor() as cursor:
+        with cursors.statement() as cursor:
             cursor.execute(STORE, [status, text, claimed[0]])
         record_event(
             shop_id=caller.shop_id,

@@ -21,6 +21,8 @@ from django.db.models import signals
 from django.db.models.fields import NOT_PROVIDED
 from django.db.models.sql import InsertQuery
 
+from ardoise.core.cursors import statement
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -37,7 +39,7 @@ def create(model: type[M], **values: Any) -> M:
     params = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
-    with connection.cursor() as cursor:
+    with statement(using) as cursor:
         cursor.execute(sql, params)
         (pk,) = cursor.fetchone()
     instance.pk = pk

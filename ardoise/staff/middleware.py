@@ -3,6 +3,9 @@
 `LocaleMiddleware` chooses a language before the user is known (language cookie, then
 Accept-Language). For a signed-in member the saved preference wins, so a change made on another
 device, or by the language menu, applies to the very next request and not only at sign-in.
+
+A request without a session cookie has no signed-in member (the API's, a customer's first
+visit): the user is not loaded for it, which the API's charges would otherwise pay on each call.
 """
 
 from collections.abc import Callable
@@ -20,6 +23,8 @@ class MemberLanguageMiddleware:
         self.languages = dict(settings.LANGUAGES)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             language = getattr(user, "language", "")

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from ardoise.core import inserts
+from ardoise.core import cursors, inserts
 from ardoise.core.money import MAX_AMOUNT, MoneyError, require_minor
 from ardoise.ledger.errors import (
     AmountTooLarge,
@@ -190,7 +190,7 @@ WRITTEN = {
 
 def execute(statement: Written, params: Any) -> tuple[Any, ...] | None:
     """Run a written statement; its first row, if it returns any."""
-    with connection.cursor() as cursor:
+    with cursors.statement() as cursor:
         cursor.execute(statement.sql, params)
         return cursor.fetchone() if cursor.description else None
 
@@ -292,7 +292,7 @@ def _insert_postings(entry: JournalEntry, lines: list[Line], occurred_at: dt.dat
     when = connection.ops.adapt_datetimefield_value(occurred_at)
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(lines))
     params = [value for line in lines for value in (entry.shop_id, entry.pk, *line, when)]
-    with connection.cursor() as cursor:
+    with cursors.statement() as cursor:
         cursor.execute(INSERT_POSTINGS.sql + rows, params)
 
 
