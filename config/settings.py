@@ -195,6 +195,10 @@ for _key in ENCRYPTION_KEYS:
 # timeout, and at most HTTP_RETRIES more attempts of a request that is safe to send again.
 HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10)
 HTTP_RETRIES = env_int("HTTP_RETRIES", 2)
+# A provider call made while a customer's page waits (how their checkout stands, on their return
+# from the provider's page): this shorter timeout and no retry, so a slow provider delays the
+# page by seconds, not by HTTP_TIMEOUT_SECONDS times the attempts (core.http.while_a_page_waits).
+HTTP_PAGE_TIMEOUT_SECONDS = env_int("HTTP_PAGE_TIMEOUT_SECONDS", 3)
 # Where the providers' SDKs send their calls: their own APIs, or a stand-in (the tests' one).
 SUMUP_API_BASE = env_str("SUMUP_API_BASE", "https://api.sumup.com").rstrip("/")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")

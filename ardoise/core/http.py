@@ -9,6 +9,11 @@
   a request carrying an `Idempotency-Key`, or one the caller's `replay_safe` says is (SumUp's
   checkout creation, whose reference the provider refuses to reuse). A 500 is an answer, not
   retried. Everything else is the caller's to handle.
+- **While a person waits** (`while_a_page_waits()`: a customer's page asking the provider how
+  its checkout stands), `settings.HTTP_PAGE_TIMEOUT_SECONDS` instead (never more than the
+  other) and no retry: the page is answered, with what Ardoise knows, within a few seconds of a
+  provider that is slow; the notification and the reconciliation, with the full timeout and
+  retries, end the checkout anyway.
 - **Exact JSON**: `Decimal` values are written as JSON numbers digit for digit and floats are
   refused, so an amount never passes through a float on its way out.
 
@@ -16,10 +21,12 @@ Logs say which call was retried (method, host and path), never headers or bodies
 keys and amounts.
 """
 
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +39,20 @@ RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 2.0
 
 ReplaySafe = Callable[[httpx.Request], bool]
+
+# Set by `while_a_page_waits`: the calls made in this context are answered or given up quickly.
+_page_waits: ContextVar[bool] = ContextVar("ardoise_http_page_waits", default=False)
+
+
+@contextlib.contextmanager
+def while_a_page_waits() -> Iterator[None]:
+    """Outbound calls inside this block are made for a page a person is waiting for: the short
+    `HTTP_PAGE_TIMEOUT_SECONDS` and no retry (see the module docstring)."""
+    token = _page_waits.set(True)
+    try:
+        yield
+    finally:
+        _page_waits.reset(token)
 
 
 def idempotent_request(request: httpx.Request) -> bool:
@@ -131,10 +152,13 @@ def outbound_client(
 ) -> OutboundClient:
     """A client for one provider account: its base URL and headers, our timeouts and retries.
     Close it when done (or use it as a context manager)."""
+    timeout, retries = settings.HTTP_TIMEOUT_SECONDS, settings.HTTP_RETRIES
+    if _page_waits.get():
+        timeout, retries = min(timeout, settings.HTTP_PAGE_TIMEOUT_SECONDS), 0
     return OutboundClient(
         base_url=base_url,
         headers=dict(headers or {}),
-        timeout=httpx.Timeout(settings.HTTP_TIMEOUT_SECONDS),
+        timeout=httpx.Timeout(timeout),
         follow_redirects=False,
-        transport=RetryingTransport(retries=settings.HTTP_RETRIES, replay_safe=replay_safe),
+        transport=RetryingTransport(retries=retries, replay_safe=replay_safe),
     )

@@ -20,8 +20,10 @@ import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from ardoise.core.http import while_a_page_waits
 from ardoise.payments.late import can_pay_late, latest_closed
 from ardoise.payments.models import Checkout, CheckoutStatus, ProviderAccount, ProviderEvent
 from ardoise.payments.online import _handle_event
@@ -41,6 +43,15 @@ logger = logging.getLogger(__name__)
 # after all (by the payer's return and by the reconciliation): every provider has ended its
 # checkout by then (reconciliation.STUCK_AFTER).
 LATE_ASKED_FOR = dt.timedelta(hours=2)
+
+# How often the customer's pages (return, statement, order) may ask the provider about one
+# checkout. The first view asks at once (the payer back from the provider's page sees the
+# outcome), views in the next 20 s show what Ardoise knows: a customer reloading, a statement
+# link opened many times or a crawler then make at most 3 calls a minute per checkout, far below
+# SumUp's and Stripe's rate limits, and a payment taken meanwhile shows at the next view after
+# 20 s if its notification has not come first. The reconciliation and the notifications are not
+# limited by it.
+PAGE_ASKS_EVERY = dt.timedelta(seconds=20)
 
 
 def _account_provider(event: ProviderEvent) -> PaymentProvider | None:
@@ -151,17 +162,35 @@ def record_observation(checkout: Checkout, state: CheckoutState) -> ProviderEven
 def refresh_live_checkout(*, shop_id: int, reference: str) -> None:
     """The payer is back from a real provider's page: if the checkout for `reference` is still
     pending, or ended unpaid here in the last `LATE_ASKED_FOR` (its order's hold ran out while
-    they paid), ask the provider now rather than wait for its notification. A provider that
-    does not answer leaves the page as it was; the notification or the reconciliation ends it.
+    they paid), ask the provider now rather than wait for its notification.
+
+    At most one view per `PAGE_ASKS_EVERY` asks about a checkout, whichever worker or server
+    serves it (`_claim_page_ask`); the others show the page as Ardoise knows it. The call has
+    the short page timeout and no retry (`core.http.while_a_page_waits`). A provider that does
+    not answer leaves the page as it was; the notification or the reconciliation ends it.
     """
+    now = timezone.now()
     checkout = live_checkout(shop_id=shop_id, reference=reference) or latest_closed(
-        shop_id=shop_id, reference=reference, since=timezone.now() - LATE_ASKED_FOR
+        shop_id=shop_id, reference=reference, since=now - LATE_ASKED_FOR
     )
     if checkout is None or checkout.status == CheckoutStatus.APPROVED:
         return
     if checkout.provider == TestProvider.code:  # its state is ours: nothing to ask
         return
+    if not checkout.provider_checkout_id or not _claim_page_ask(checkout, now):
+        return
     try:
-        refresh_checkout(checkout)
+        with while_a_page_waits():
+            refresh_checkout(checkout)
     except ProviderError as error:
         logger.info("checkout %s not refreshed on return: %s", checkout.pk, error)
+
+
+def _claim_page_ask(checkout: Checkout, now: dt.datetime) -> bool:
+    """Whether this page view may ask the provider about `checkout`: no page has asked in the
+    last `PAGE_ASKS_EVERY`. One conditional UPDATE of its `last_asked_at` in autocommit (never
+    read-check-write): of two views at once, on any workers or servers, the second waits for
+    the row, then sees the first's time and asks nothing. The time stays set when the provider
+    does not answer: a provider that is down is not asked again sooner."""
+    due = Q(last_asked_at__isnull=True) | Q(last_asked_at__lte=now - PAGE_ASKS_EVERY)
+    return Checkout.objects.filter(due, pk=checkout.pk).update(last_asked_at=now) == 1

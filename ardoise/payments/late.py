@@ -47,12 +47,16 @@ from ardoise.ledger.errors import NotEnoughToReserve
 from ardoise.ledger.models import Account, Charge, Credit
 from ardoise.ledger.services.reservations import WITHIN_LIMIT, Floor
 from ardoise.payments import outcomes
-from ardoise.payments.models import LIVE_CHECKOUT_STATUSES, Checkout, CheckoutStatus
+from ardoise.payments.models import (
+    CLOSED_UNPAID,
+    LATE_STATUSES,
+    LIVE_CHECKOUT_STATUSES,
+    Checkout,
+    CheckoutStatus,
+)
 from ardoise.shops.models import Shop
 
 RECORDED_LATE = "payment_recorded_late"
-# Ended unpaid here: a late approval for these is recorded (not for a declined one).
-LATE_STATUSES = (CheckoutStatus.EXPIRED, CheckoutStatus.CANCELLED)
 
 
 class LateReason:
@@ -70,16 +74,11 @@ def can_pay_late(checkout: Checkout) -> bool:
 
 
 def latest_closed(*, shop_id: int, reference: str, since: dt.datetime) -> Checkout | None:
-    """The latest checkout for `reference` that ended unpaid here since `since`, unrecorded."""
+    """The latest checkout for `reference` that ended unpaid here since `since`, unrecorded
+    (index `payments_checkout_closed_ref`)."""
     return (
-        Checkout.objects.filter(
-            shop_id=shop_id,
-            reference=reference,
-            status__in=LATE_STATUSES,
-            credit__isnull=True,
-            completed_at__gte=since,
-        )
-        .exclude(provider_checkout_id="")
+        Checkout.objects.filter(CLOSED_UNPAID, shop_id=shop_id, reference=reference)
+        .filter(completed_at__gte=since)
         .order_by("-id")
         .first()
     )

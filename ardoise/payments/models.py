@@ -174,6 +174,15 @@ class CheckoutPurpose(models.TextChoices):
 
 
 LIVE_CHECKOUT_STATUSES = [CheckoutStatus.PENDING, CheckoutStatus.APPROVED]
+# Ended unpaid here: a late approval for these is recorded (not for a declined one).
+LATE_STATUSES = (CheckoutStatus.EXPIRED, CheckoutStatus.CANCELLED)
+# Ended unpaid here, no payment recorded for it, and opened at the provider: the checkouts still
+# asked whether they were paid late (`payments.late`). The predicate of two partial indexes
+# below, and the filter of the queries they serve (the same expression, so PostgreSQL sees that
+# the index covers them).
+CLOSED_UNPAID = models.Q(status__in=LATE_STATUSES, credit__isnull=True) & ~models.Q(
+    provider_checkout_id=""
+)
 
 
 class Checkout(models.Model):
@@ -228,6 +237,11 @@ class Checkout(models.Model):
     # Why the provider could not open it (a timeout, an error answer): shown on the owner's
     # reconciliation page; the checkout is then declined and nothing was recorded.
     provider_error = models.CharField(max_length=200, blank=True)
+    # When a customer's page last asked the provider about this checkout (`payments.handling.
+    # refresh_live_checkout`): one conditional UPDATE of it lets one page view in
+    # `PAGE_ASKS_EVERY` ask, across workers and servers. NULL: no page has asked yet (or the
+    # payer was sent to the provider's page again), so the next view asks at once.
+    last_asked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "payments_checkout"
@@ -256,6 +270,31 @@ class Checkout(models.Model):
                 fields=["expires_at"],
                 condition=models.Q(status="pending", expires_at__isnull=False),
                 name="payments_checkout_expiring",
+            ),
+            # The reconciliation's "ended unpaid here in the last LATE_ASKED_FOR"
+            # (`reconciliation._ask_closed`: status, no credit, completed_at >= now - 2 h, has a
+            # provider id): a range scan of the last two hours instead of the whole table.
+            models.Index(
+                fields=["completed_at"],
+                condition=CLOSED_UNPAID,
+                name="payments_checkout_closed_at",
+            ),
+            # The same rows for one reference, read on every view of the customer's return,
+            # statement and order pages (`late.latest_closed`, by `handling.
+            # refresh_live_checkout`). The live one of a reference (`selectors.live_checkout`)
+            # is found by the partial unique constraint `payments_checkout_one_live_per_reference`.
+            models.Index(
+                fields=["shop", "reference"],
+                condition=CLOSED_UNPAID,
+                name="payments_checkout_closed_ref",
+            ),
+            # The reconciliation's pending checkouts opened between 7 days and 5 minutes ago, and
+            # those whose opening never came back (`reconciliation.reconcile`): the pending rows
+            # only, by age.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="payments_checkout_pending_at",
             ),
         ]
 

@@ -21,6 +21,7 @@ from ardoise.payments import late, outcomes
 from ardoise.payments.deposits import spend_credits_on
 from ardoise.payments.errors import ChargesBeingPaid
 from ardoise.payments.models import (
+    LATE_STATUSES,
     Checkout,
     CheckoutPurpose,
     CheckoutStatus,
@@ -117,8 +118,18 @@ def start_checkout(
                 label=label,
                 purpose=purpose,
             )
+        payer_sent_again(existing)
         return existing
     return connect_checkout(checkout, provider)
+
+
+def payer_sent_again(checkout: Checkout) -> None:
+    """The payer is sent to the provider's page of a checkout already pending (a second "Pay"):
+    the first view when they come back asks the provider at once, however recently a page
+    asked (`handling.refresh_live_checkout`, which otherwise asks once per `PAGE_ASKS_EVERY`)."""
+    Checkout.objects.filter(pk=checkout.pk, status=CheckoutStatus.PENDING).update(
+        last_asked_at=None
+    )
 
 
 def new_checkout(
@@ -315,7 +326,7 @@ def _closed_outcome(checkout: Checkout, status: str) -> str:
     here (expired, cancelled) is recorded late; anything else changes nothing."""
     if status == ProviderStatus.APPROVED and late.can_pay_late(checkout):
         return _record_checkout_payment(checkout, paid_late=True)
-    if checkout.status in late.LATE_STATUSES and checkout.credit_id is not None:
+    if checkout.status in LATE_STATUSES and checkout.credit_id is not None:
         return "already_recorded"  # paid late and kept closed: the money is on the balance
     return f"already_{checkout.status}"
 
@@ -389,6 +400,7 @@ __all__ = [
     "OnlinePaymentUnavailable",
     "connect_checkout",
     "new_checkout",
+    "payer_sent_again",
     "receive_confirmation",
     "set_online_provider",
     "start_checkout",

@@ -59,7 +59,12 @@ from ardoise.payments.errors import (
     QuoteChanged,
 )
 from ardoise.payments.models import Checkout, CheckoutPurpose, CheckoutStatus
-from ardoise.payments.online import OnlinePaymentUnavailable, connect_checkout, new_checkout
+from ardoise.payments.online import (
+    OnlinePaymentUnavailable,
+    connect_checkout,
+    new_checkout,
+    payer_sent_again,
+)
 from ardoise.payments.order_emails import notify_shop_of_order
 from ardoise.payments.providers.base import PaymentProvider
 from ardoise.payments.quotes import CartItem, Quote, lines_from_catalogue, quote
@@ -224,6 +229,7 @@ def pay_order(
             raise NothingToPay()
         pending = _pending_checkout(locked_order)
         if pending is not None:
+            payer_sent_again(pending)
             idempotency.settle(claim, locked_order.pk)
             return _replay(locked_order.pk)
         account = Account.objects.select_for_update().get(pk=locked_order.account_id)

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from ardoise.ledger.checks import check_ledger
 from ardoise.ledger.models import ChargeStatus, Credit
+from ardoise.payments.accounts import save_provider_account
 from ardoise.payments.models import Checkout, CheckoutStatus, ProviderAccount, ProviderEvent
 from ardoise.payments.providers.registry import webhook_url
 from ardoise.statements.issuing import issue_statement
@@ -113,3 +114,47 @@ def test_settings_reach_the_online_payment_page(page: Any, live_server: Any) -> 
         page.get_by_role("link", name="Paiement en ligne", exact=True).click()
         assert page.locator("h1").inner_text() == "Paiement en ligne"
         assert page.locator("#provider-test").count() == 1
+
+
+def test_back_from_the_provider_then_paying_on_a_second_try_reads_paid_at_once(
+    page: Any, live_server: Any
+) -> None:
+    """The statement page asked SumUp a moment ago (the customer came Back from its page):
+    "Pay" again sends them to the same checkout and their return asks again, at once, rather
+    than wait out the interval between the pages' asks."""
+    shop = make_shop(name="Épicerie du Test")
+    account, _charges = account_with_charges(shop, [45_00, 30_50])
+    page.set_extra_http_headers({"Accept-Language": "en"})
+
+    with standin_server(SITE_URL=live_server.url, HTTP_TIMEOUT_SECONDS=10) as standin:
+        save_provider_account(
+            shop_id=shop.pk,
+            provider="sumup",
+            api_key=standin.sumup_key,
+            merchant_code=standin.merchant_code,
+            webhook_secret=SUMUP_SECRET,
+            actor=None,
+        )  # no webhook is posted: only the pages' asks can tell the payment
+        statement = issue_statement(account=account, actor=None, idempotency_key=key())
+        token = create_payment_link(statement=statement, days=30)
+        page.goto(reverse("portal:statement", kwargs={"token": token}))
+        page.get_by_role("button", name="Pay €75.50").click()
+        assert page.url.startswith(standin.base)
+        page.go_back()  # to the statement: it asks SumUp, still pending
+        page.wait_for_url(f"{live_server.url}/p/s/**")
+        page.reload()  # and a reload within the interval asks nothing more
+        checkout = Checkout.objects.get()
+        reads = f"/v0.1/checkouts/{checkout.provider_checkout_id}"
+        assert len(standin.requests("GET", reads)) == 1
+        assert page.locator("#payment").get_attribute("data-state") != "paid"
+
+        page.get_by_role("button", name="Pay €75.50").click()
+        assert page.url == checkout.redirect_url  # the same checkout
+        page.get_by_role("button", name="Pay 75.50 EUR").click()
+
+        page.wait_for_url(f"{live_server.url}/p/s/**")
+        assert page.locator("#payment").get_attribute("data-state") == "paid"
+        assert len(standin.requests("GET", reads)) == 2
+
+    assert Credit.objects.filter(account=account).count() == 1
+    assert check_ledger().ok
