@@ -62,7 +62,7 @@ class Repeat:
     see_url: str  # the first one: its payment page, receipt or order
     see_label: str
     again_label: str  # the button that makes a second one
-    waiting: str = ""  # said after the message: that nothing new happens until they choose
+    waiting: str  # said after the message: that nothing new happens until they choose
     resume: bool = False  # the first one waits for its payment: finishing it is the first choice
 
 
@@ -162,9 +162,12 @@ def _order_question(portal: PortalContext, order: Order) -> Repeat | None:
         "number": order.pk,
         "amount": format_money(order.total, portal.account.currency),
     }
-    placed = _("You placed the same order %(ago)s ago (order No. %(number)s, %(amount)s).")
     return Repeat(
-        message=f"{placed % figures} {_('Would you like to place it a second time?')}",
+        message=_(
+            "You placed the same order %(ago)s ago (order No. %(number)s, %(amount)s). Would you "
+            "like to place it a second time?"
+        )
+        % figures,
         see_url=reverse(
             "portal:order_detail", kwargs={"shop_slug": portal.shop.slug, "order_id": order.pk}
         ),
