@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ardoise.core.forms import DateRangeForm
+from ardoise.core.repeats import restorable
 from ardoise.ledger.models import ChargeKind
 from ardoise.ledger.selectors import account_activity
 from ardoise.portal.access import (
@@ -126,6 +127,7 @@ def receipt(request: PortalRequest, credit_id: int) -> HttpResponse:
         return render(request, "documents/credit_receipt.html", context)
 
 
+@restorable  # its Pay buttons move money (core.repeats)
 @require_GET
 @customer_required
 def statement_list(request: PortalRequest) -> HttpResponse:

@@ -8,6 +8,11 @@ customer's or another shop's id is a 404). A refusal is shown on the page, which
 The orders pages expire the customer's checkouts nobody paid in time before they read them
 (`expire_checkouts`, idempotent), so an abandoned payment gives the balance back as soon as the
 customer looks, without waiting for `manage.py expire_checkouts`.
+
+Sent again after Back (`portal.repeats`): the review confirmed again with its key gives the
+order placed with it; the same order reviewed again (a new key) within minutes is asked about
+before a second one is placed. Paying an order again reaches its own checkout, and an order paid
+or accepted has nothing left to pay: not asked. The pages with these forms are `restorable`.
 """
 
 from typing import Any
@@ -20,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.core.errors import Refusal
+from ardoise.core.repeats import restorable
 from ardoise.invoicing.errors import InvalidLine, OrderTooLarge
 from ardoise.invoicing.models import OrderChannel, OrderPaymentState, OrderStatus
 from ardoise.invoicing.totals import LineError, LineTooLarge, compute_totals
@@ -34,7 +40,7 @@ from ardoise.payments.orders import (
 )
 from ardoise.payments.quotes import lines_from_catalogue, quote
 from ardoise.payments.selectors import online_provider_for
-from ardoise.portal import selectors
+from ardoise.portal import repeats, selectors
 from ardoise.portal.access import (
     PortalRequest,
     customer_required,
@@ -59,7 +65,11 @@ def _ordering_context(request: PortalRequest) -> dict[str, Any]:
 
 
 def _review(
-    request: PortalRequest, basket: BasketForm, confirm: ConfirmOrderForm | None, status: int
+    request: PortalRequest,
+    basket: BasketForm,
+    confirm: ConfirmOrderForm | None,
+    status: int,
+    repeat: repeats.Repeat | None = None,
 ) -> HttpResponse:
     """The basket's lines and total, and the amount to pay after the balance (read now; the
     confirmation decides again on the locked account and refuses a changed amount)."""
@@ -90,10 +100,12 @@ def _review(
         "totals": totals,
         "quote": figures,
         "online_payment": online_provider_for(portal.shop.pk) is not None,
+        "repeat": repeat,
     }
     return render_portal(request, "portal/order_review.html", context, status=status)
 
 
+@restorable
 @require_http_methods(["GET", "POST"])
 @customer_required
 def order(request: PortalRequest) -> HttpResponse:
@@ -110,23 +122,34 @@ def order(request: PortalRequest) -> HttpResponse:
     return render_portal(request, "portal/order.html", context, status=status)
 
 
+@restorable
 @require_POST
 @customer_required
 def order_confirm(request: PortalRequest) -> HttpResponse:
     """Place the order reviewed: the provider's page for the amount to pay, or the order
-    accepted at once (deducted from the account)."""
+    accepted at once (deducted from the account). The same order placed a moment ago under
+    another key is asked about first (`portal.repeats.order_repeat`): nothing is placed until
+    the customer chooses to place it again."""
     portal = request.portal
     basket = BasketForm(request.POST, products=selectors.catalogue(portal.shop.pk))
     confirm = ConfirmOrderForm(request.POST)
     if not (basket.is_valid() and confirm.is_valid()):
         return redirect("portal:order", shop_slug=portal.shop.slug)
+    key, note = confirm.cleaned_data["idempotency_key"], basket.cleaned_data["note"]
+    if not repeats.confirmed(request):
+        repeat = repeats.order_repeat(portal, items=basket.items(), note=note, key=key)
+        if repeat is not None:
+            try:
+                return _review(request, basket, confirm, 409, repeat)
+            except Refusal:
+                return redirect("portal:order", shop_slug=portal.shop.slug)
     try:
         placed = place_online_order(
             account=portal.account,
             items=basket.items(),
-            idempotency_key=confirm.cleaned_data["idempotency_key"],
+            idempotency_key=key,
             return_url=_order_url(request, None),
-            note=basket.cleaned_data["note"],
+            note=note,
             expected_to_pay=confirm.cleaned_data["expected_to_pay"],
         )
     except Refusal as error:
@@ -174,6 +197,7 @@ def orders(request: PortalRequest) -> HttpResponse:
     return render_portal(request, "portal/orders.html", {"nav": "orders", "orders": rows})
 
 
+@restorable
 @require_GET
 @customer_required
 def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
@@ -199,6 +223,9 @@ def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
 @require_POST
 @customer_required
 def order_pay(request: PortalRequest, order_id: int) -> HttpResponse:
+    """Pay an order that waits for its payment. Not asked about when sent again: `pay_order`
+    gives the order's pending checkout back, and refuses an order paid or accepted meanwhile
+    (nothing to pay), whatever the key."""
     row = get_order_for_customer(request.portal, order_id)
     form = KeyForm(request.POST)
     if form.is_valid():

@@ -1,7 +1,8 @@
 """Public pages. No sign-in: the signed link is the key, and it opens one statement only.
 
 Every refusal is a page that says what happened (an invalid, expired or unknown link, a
-statement that cannot be paid online), never a 500, and changes nothing.
+statement that cannot be paid online), never a 500, and changes nothing. Paying is not asked
+about when sent again (`portal.repeats`): a statement has one live checkout, paid at most once.
 """
 
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import override
 from django.views.decorators.http import require_GET, require_POST
 
+from ardoise.core.repeats import restorable
 from ardoise.payments.handling import refresh_live_checkout
 from ardoise.payments.models import CheckoutStatus
 from ardoise.statements.errors import InvalidLink, NotPayableOnline
@@ -47,6 +49,7 @@ def _statement_response(
         return render(request, "portal/statement.html", context, status=status)
 
 
+@restorable  # its Pay button moves money (core.repeats)
 @require_GET
 def statement_page(request: HttpRequest, token: str) -> HttpResponse:
     try:

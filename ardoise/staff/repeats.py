@@ -22,6 +22,9 @@ the page out of its back/forward cache and Back fetches it again with a new key;
 Back restores the page as it was, key included, and sending it again gives the first result.
 `private` keeps shared caches from storing a signed-in page; `no-cache` has every ordinary visit
 drawn afresh. The question above is what holds when the browser does not restore the page.
+
+The window, the confirming field, `ago` and `restorable` are shared with the portal's money forms
+(`core.repeats`, `portal.repeats`).
 """
 
 import datetime as dt
@@ -36,10 +39,12 @@ from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-from django.views.decorators.cache import cache_control
 
 from ardoise.core.money import format_money
+from ardoise.core.repeats import CONFIRM_FIELD as CONFIRM_FIELD
+from ardoise.core.repeats import WINDOW as WINDOW
+from ardoise.core.repeats import ago as ago
+from ardoise.core.repeats import restorable as restorable
 from ardoise.invoicing.models import Invoice, Order, OrderStatus
 from ardoise.invoicing.totals import LineInput
 from ardoise.ledger.models import (
@@ -55,18 +60,10 @@ from ardoise.ledger.models import (
 from ardoise.payments.models import ProviderRefund, RefundStatus, Settlement, SettlementStatus
 from ardoise.statements.sales_documents import mode_labels
 
-# How long an identical write by the same person is taken for the same one sent again.
-WINDOW = dt.timedelta(minutes=10)
-# The box the question adds to the form: ticked, the write is recorded even with a twin.
-CONFIRM_FIELD = "confirm_repeat"
-
 ALREADY_RECORDED = _("Already recorded: this form had been sent before. Nothing new was recorded.")
 
 User = AbstractBaseUser | AnonymousUser
 M = TypeVar("M", bound=Model)
-
-# On every view that draws a money form (see the module's docstring).
-restorable = cache_control(private=True, no_cache=True)
 
 _QUESTIONS = {
     "payment": _(
@@ -115,15 +112,6 @@ class Twin:
             "mode": self.mode,
             "ago": ago(timezone.now() - self.at),
         }
-
-
-def ago(elapsed: dt.timedelta) -> str:
-    """`30 seconds`, `2 minutes`: how long ago, as precisely as a cashier needs it."""
-    seconds = max(int(elapsed.total_seconds()), 1)
-    if seconds < 60:
-        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
-    minutes = seconds // 60
-    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
 def held(request: HttpRequest, form: forms.BaseForm, find: Callable[[], Twin | None]) -> bool:

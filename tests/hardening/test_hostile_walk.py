@@ -368,7 +368,8 @@ ROWS: dict[str, list[Row]] = {
             "post",
             "buyer",
             _slug,
-            lambda w, links: {"amount": "20", "idempotency_key": key()},
+            # Not the 20 € the setup started: the same amount again is asked about first.
+            lambda w, links: {"amount": "21", "idempotency_key": key()},
         ),
         Row(
             "portal:top_up_done",
