@@ -104,7 +104,7 @@ SIDES = {
 # The statements of one API charge, in order: (role, a fragment of its text, in the transaction).
 API_ROLES = [
     ("take_token", "UPDATE api_key SET tokens", False),
-    ("account", "FROM ledger_account WHERE shop_id", False),
+    ("account", 'FROM "ledger_account" WHERE shop_id', False),
     ("request_claim", "INSERT INTO api_request", True),
     ("claim", "INSERT INTO ledger_idempotency", True),
     ("move", "UPDATE ledger_account SET balance", True),
