@@ -1,13 +1,15 @@
 """One database cursor per connection for the statements every posting sends.
 
 `connection.cursor()` makes a new driver cursor and a new Django wrapper each time, and the
-`with` block closes them: for the dozen statements of one API charge that was about a tenth of
-what the database driver cost its server in Python (bench/api.py). `statement()` hands out the
-same wrapper for as long as its connection lives, after the checks `connection.cursor()` makes
-(the health check of a reused connection once per request, a connection opened if needed, the
-thread that owns it). A new one is made when the connection is a new one, when the cursor was
-closed, or when query logging is switched on or off (`assertNumQueries` and DEBUG see every
-statement, as with `connection.cursor()`); `execute_wrapper` wraps every execute either way.
+`with` block closes them: for the dozen statements of one API charge that was 6 % of the
+instructions the charge cost its server (counted with callgrind; bench/api.py).
+
+`statement()` hands out the same wrapper for as long as its connection lives, after the checks
+`connection.cursor()` makes (the health check of a reused connection once per request, a
+connection opened if needed, the thread that owns it). A new one is made when the connection is
+a new one, when the driver says the cursor was closed, or when query logging is switched on or
+off (`assertNumQueries` and DEBUG see every statement, as with `connection.cursor()`);
+`execute_wrapper` wraps every execute either way.
 
 For statements whose result is read at once (`fetchone`/`fetchall` inside the block): the next
 statement on the connection replaces it. Never close it: it is shared (SQLite's cursors do not

@@ -29,9 +29,8 @@ class MoneyError(ValueError):
 
 @lru_cache(maxsize=256)
 def minor_exponent(currency: str = DEFAULT_CURRENCY) -> int:
-    """Decimals of the currency (2 for EUR, 0 for JPY). Babel reads them from its data on each
-    call, which was a thirtieth of an API charge's CPU (two amounts read, four written): asked
-    once per currency."""
+    """Decimals of the currency (2 for EUR, 0 for JPY), looked up in Babel's data once per
+    currency rather than for every amount read or written."""
     return int(get_currency_precision(currency))
 
 

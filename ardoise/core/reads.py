@@ -2,11 +2,13 @@
 
 `Model.objects.raw()` and querysets rebuild their machinery on every call (the query, the
 compiler, the column-to-field mapping, the converters). For a read that every API write does
-(the account of the customer it names) that was a twentieth of the CPU a charge cost its
-server (bench/api.py). `first()` builds the statement and the database's converters once per
-model, WHERE clause and database, and on each call only converts the row's values as the
-compiler does (`apply_converters`: SQLite's dates come back as text, for instance) and builds
-the instance with `Model.from_db`, as a queryset would: every field loaded, none deferred.
+(the account of the customer it names) that was 8 % of the instructions a charge cost its
+server (counted with callgrind; bench/api.py).
+
+`first()` builds the statement and the database's converters once per model, WHERE clause and
+database, and on each call only converts the row's values as the compiler does
+(`apply_converters`: SQLite's dates come back as text, for instance) and builds the instance
+with `Model.from_db`, as a queryset would: every field loaded, none deferred.
 """
 
 from collections.abc import Callable, Sequence
