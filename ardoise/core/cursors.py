@@ -11,6 +11,11 @@ a new one, when the driver says the cursor was closed, or when query logging is 
 off (`assertNumQueries` and DEBUG see every statement, as with `connection.cursor()`);
 `execute_wrapper` wraps every execute either way.
 
+A connection shared between threads (`allow_thread_sharing`: the test suite's live server shares
+its in-memory SQLite database with the test's thread) gets a cursor per use, as
+`connection.cursor()` gives: two threads on one cursor would read each other's results. In
+production every thread has its own connection, and so its own cursor.
+
 For statements whose result is read at once (`fetchone`/`fetchall` inside the block): the next
 statement on the connection replaces it. Never close it: it is shared (SQLite's cursors do not
 say whether they are closed, so a closed one would not be replaced until the connection is).
@@ -31,6 +36,10 @@ def statement(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
+    if connection.allow_thread_sharing:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
     held = getattr(connection, _ATTRIBUTE, None)
     logged = connection.queries_logged
     if (

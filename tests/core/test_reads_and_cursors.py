@@ -113,6 +113,26 @@ def test_logged_queries_see_every_statement_and_wrappers_wrap_them() -> None:
         assert after is not logged  # logging is off again: no more logging cursor
 
 
+def test_a_connection_shared_between_threads_gets_a_cursor_per_use() -> None:
+    """The live server of the browser tests shares the test's connection with its threads."""
+    with cursors.statement() as held:
+        held.execute("SELECT 1")
+    connection.inc_thread_sharing()
+    try:
+        with cursors.statement() as first, cursors.statement() as second:
+            first.execute("SELECT 8")
+            second.execute("SELECT 9")
+            assert first.fetchone() == (8,)
+            assert second.fetchone() == (9,)
+    finally:
+        connection.dec_thread_sharing()
+
+    assert first is not second
+    assert held not in (first, second)
+    with cursors.statement() as again:
+        assert again is held  # not shared any more: the connection's own cursor again
+
+
 def test_a_database_error_is_django_s_error() -> None:
     from django.db import DatabaseError, transaction
 
