@@ -122,7 +122,9 @@ def held(request: HttpRequest, form: forms.BaseForm, find: Callable[[], Twin | N
     if request.POST.get(CONFIRM_FIELD) == "1" or was_sent(_shop_id(request), key):
         return False
     twin = find()
-    if twin is None:
+    if twin is None or was_sent(_shop_id(request), key):
+        # the twin may be this very form's write, committed since the first check: the first
+        # request of a double click, which this one replays
         return False
     form.repeat_question = twin.question()  # type: ignore[attr-defined]
     return True

@@ -2,6 +2,7 @@
 (one cursor per connection for the statements of every posting)."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -14,6 +15,19 @@ from tests.factories import make_account, make_shop
 pytestmark = pytest.mark.django_db
 
 WHERE = "shop_id = %s AND customer_id = %s"
+
+
+@pytest.fixture(autouse=True)
+def _connection_of_its_own() -> Iterator[None]:
+    """The browser tests' live server, once started, shares this process's connection with its
+    threads for the rest of the session (a cursor per use then); these tests are about the
+    connection's own cursor, with no request being served meanwhile."""
+    shared = connection._thread_sharing_count
+    for _ in range(shared):
+        connection.dec_thread_sharing()
+    yield
+    for _ in range(shared):
+        connection.inc_thread_sharing()
 
 
 def test_first_reads_the_row_a_queryset_reads_every_field_converted() -> None:
