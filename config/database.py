@@ -67,7 +67,7 @@ def database_from_url(url: str) -> dict[str, Any]:
             str(options.get("prepare_threshold", PREPARE_THRESHOLD)).lower()
         )
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "ardoise.core.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "ardoise",
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
