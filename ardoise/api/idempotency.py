@@ -4,7 +4,8 @@
 fingerprint of the request (method, path, canonical JSON body) into `api_request`, `ON CONFLICT
 DO NOTHING`. Then the service runs, inside that transaction (the ledger's use cases join it), and
 the response (status and body) is stored in the same row before commit, with the audit event of
-the call. So a response exists exactly when its write was committed:
+the call (one statement on PostgreSQL: `inserts.create_after`). So a response exists exactly
+when its write was committed:
 
 - a retry of a committed request finds the row and gets the stored response, byte for byte;
 - a retry that arrives while the first is still running waits on PostgreSQL for the first
@@ -111,14 +112,13 @@ def run_once(request: HttpRequest, caller: Caller, work: Work) -> HttpResponse:
         setattr(request, "_ardoise_api_audited", True)  # noqa: B010 - the middleware reads it
         status, payload, target = work(ledger_key(caller, key))
         text = json.dumps(payload, ensure_ascii=False)
-        with cursors.statement() as cursor:
-            cursor.execute(STORE, [status, text, claimed[0]])
-        record_event(
+        record_event(  # with the response stored, in one round trip on PostgreSQL
             shop_id=caller.shop_id,
             actor_id=None,
             action="api.call",
             target=target,
             data=call_data(request, caller, status),
+            after=(STORE, [status, text, claimed[0]]),
         )
     return _response(status, text, replayed=False)
 

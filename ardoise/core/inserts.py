@@ -13,6 +13,7 @@ expression). Only models that no receiver listens to are written this way: `crea
 the others, and a model with a `db_default` (tests/core/test_inserts.py).
 """
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, TypeVar
 
@@ -26,8 +27,24 @@ from ardoise.core.cursors import statement
 M = TypeVar("M", bound=models.Model)
 
 
+Statement = tuple[str, Sequence[Any]]
+
+
 def create(model: type[M], **values: Any) -> M:
     """`model.objects.create(**values)`: the instance, saved, with its id."""
+    return _create(model, values, None)
+
+
+def create_after(model: type[M], before: Statement, **values: Any) -> M:
+    """`create()`, with `before` (sql, params) run first in the same transaction: a statement
+    whose result nobody reads, such as an UPDATE. On PostgreSQL both go in one statement, so in
+    one round trip (`WITH before AS (UPDATE ...) INSERT ...`: PostgreSQL runs a data-modifying
+    WITH once, whether or not the INSERT reads it); SQLite's WITH takes no UPDATE, so there it is
+    a statement of its own, just before."""
+    return _create(model, values, before)
+
+
+def _create(model: type[M], values: dict[str, Any], before: Statement | None) -> M:
     if any(hasattr(value, "resolve_expression") for value in values.values()):
         raise TypeError("inserts.create() takes plain values: use objects.create() for expressions")
     instance = model(**values)
@@ -40,6 +57,10 @@ def create(model: type[M], **values: Any) -> M:
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
     with statement(using) as cursor:
+        if before is not None and connection.vendor == "postgresql":
+            sql, params = f"WITH before AS ({before[0]}) {sql}", [*before[1], *params]
+        elif before is not None:
+            cursor.execute(*before)
         cursor.execute(sql, params)
         (pk,) = cursor.fetchone()
     instance.pk = pk

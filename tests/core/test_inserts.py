@@ -4,7 +4,7 @@ compiled once, and a refusal for what it cannot write the same way."""
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -96,3 +96,31 @@ def test_an_expression_is_refused_and_nothing_is_written() -> None:
             object_id=F("shop_id"),
         )
     assert not AuditEvent.objects.filter(action="x").exists()
+
+
+def test_create_after_runs_its_statement_first_in_one_round_trip_on_postgresql() -> None:
+    shop = make_shop(name="Avant")
+    update = ("UPDATE shops_shop SET name = %s WHERE id = %s", ["Après", shop.pk])
+
+    with CaptureQueriesContext(connection) as sent:
+        event = inserts.create_after(
+            AuditEvent, update, shop_id=shop.pk, actor_id=None, action="test.after", data={}
+        )
+
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.after"
+    assert Shop.objects.get(pk=shop.pk).name == "Après"
+    # SQLite's WITH takes no UPDATE: there it is a statement of its own, just before.
+    assert len(sent) == (1 if connection.vendor == "postgresql" else 2)
+
+
+def test_create_after_writes_nothing_when_its_statement_fails() -> None:
+    shop = make_shop()
+    failing = ("UPDATE shops_shop SET name = NULL WHERE id = %s", [shop.pk])  # NOT NULL
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        inserts.create_after(
+            AuditEvent, failing, shop_id=shop.pk, actor_id=None, action="test.after", data={}
+        )
+
+    assert not AuditEvent.objects.filter(action="test.after").exists()
+    assert Shop.objects.get(pk=shop.pk).name == shop.name
