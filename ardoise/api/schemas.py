@@ -5,7 +5,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool, StrictInt, field_validator
+from pydantic_core import PydanticCustomError
 
 from ardoise.api.money import AMOUNT_EXAMPLE, AMOUNT_PATTERN
 
@@ -24,6 +25,21 @@ Reference = Annotated[str, Field(max_length=60)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
 
+# No NUL in a text: PostgreSQL cannot store it (a 500 there), SQLite would keep it.
+NO_NUL = r"^[^\x00]*$"
+
+
+class In(Schema):
+    """A request body: every text in it is free of NUL, refused as `invalid_value` otherwise."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul_character", "NUL character")
+        return value
+
+
 class Page(Schema):
     next_cursor: str | None
 
@@ -31,7 +47,7 @@ class Page(Schema):
 # --- Customers and accounts ---------------------------------------------------------------------
 
 
-class CustomerIn(Schema):
+class CustomerIn(In):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     company: Annotated[str, Field(max_length=200)] = ""
     email: Annotated[str, Field(max_length=254)] = ""
@@ -74,7 +90,7 @@ class CustomerPage(Page):
     items: list[CustomerOut]
 
 
-class CreditLimitIn(Schema):
+class CreditLimitIn(In):
     credit_limit: Amount | None = Field(description='null: no limit; "0.00": no credit.')
     currency: Currency
     reason: Annotated[str, Field(max_length=200)] = ""
@@ -104,7 +120,7 @@ class ActivityOut(Schema):
 # --- Charges and credits -----------------------------------------------------------------------
 
 
-class ChargeIn(Schema):
+class ChargeIn(In):
     customer_id: BodyId
     amount: Amount = Field(description="The total, VAT included.")
     vat_amount: Amount = "0"
@@ -132,7 +148,7 @@ class ChargePage(Page):
     items: list[ChargeOut]
 
 
-class PaymentIn(Schema):
+class PaymentIn(In):
     customer_id: BodyId
     amount: Amount
     currency: Currency
@@ -161,7 +177,7 @@ class CreditPage(Page):
     items: list[CreditOut]
 
 
-class CreditNoteIn(Schema):
+class CreditNoteIn(In):
     amount: Amount
     currency: Currency
     reason: Reason
@@ -173,7 +189,7 @@ class CreditNoteIn(Schema):
     )
 
 
-class ReversalIn(Schema):
+class ReversalIn(In):
     charge_id: BodyId | None = None
     credit_id: BodyId | None = None
     reason: Reason
@@ -191,7 +207,7 @@ class ReversalOut(Schema):
 # --- Orders ------------------------------------------------------------------------------------
 
 
-class OrderLineIn(Schema):
+class OrderLineIn(In):
     description: Annotated[str, Field(min_length=1, max_length=200)]
     quantity: Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,3})?$", examples=["1.5"])]
     unit_price: Annotated[str, Field(pattern=r"^[0-9]{1,10}(\.[0-9]{1,4})?$", examples=["4.20"])]
@@ -200,7 +216,7 @@ class OrderLineIn(Schema):
     product_id: BodyId | None = None
 
 
-class OrderIn(Schema):
+class OrderIn(In):
     customer_id: BodyId
     currency: Currency
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=200)]
@@ -236,19 +252,19 @@ class OrderPage(Page):
     items: list[OrderOut]
 
 
-class CancelIn(Schema):
+class CancelIn(In):
     reason: Annotated[str, Field(max_length=200)] = ""
 
 
 # --- Checkout ------------------------------------------------------------------------------------
 
 
-class CartItemIn(Schema):
+class CartItemIn(In):
     product_id: BodyId = Field(description="A product of the shop's catalogue, at its price.")
     quantity: Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,3})?$", examples=["1.5"])]
 
 
-class CheckoutQuoteIn(Schema):
+class CheckoutQuoteIn(In):
     customer_id: BodyId
     currency: Currency
     items: Annotated[list[CartItemIn], Field(min_length=1, max_length=200)]
