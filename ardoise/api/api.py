@@ -126,6 +126,8 @@ def _validation_error(errors: list[dict[str, Any]]) -> ApiError:
         return ApiError(400, "malformed_body")  # an empty body: not even "{}"
     if kind == "missing":
         return ApiError(400, "field_required", field=field)
+    if kind == "extra_forbidden":
+        return ApiError(400, "unknown_field", field=field)
     if field == "cursor":
         return ApiError(400, "invalid_cursor", field=field)
     if kind == "nul_character":

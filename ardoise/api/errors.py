@@ -36,6 +36,7 @@ MESSAGES: dict[str, Promise] = {
     "body_too_large": _("The body of the request is too large."),
     "incomplete_body": _("The body is shorter than its Content-Length. Send the request again."),
     "field_required": _("This field is required."),
+    "unknown_field": _("This field is not part of this request: check its name."),
     "amount_not_string": _(
         'Send amounts as strings of decimals in the currency\'s unit, for example "12.50".'
     ),

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt, field_validator
+from pydantic import ConfigDict, StrictBool, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from ardoise.api.money import AMOUNT_EXAMPLE, AMOUNT_PATTERN
@@ -30,7 +30,11 @@ NO_NUL = r"^[^\x00]*$"
 
 
 class In(Schema):
-    """A request body: every text in it is free of NUL, refused as `invalid_value` otherwise."""
+    """A request body: a field it does not know is refused (`unknown_field`: "vat" sent for
+    "vat_amount" would otherwise record a sale without its VAT), and every text in it is free
+    of NUL (`invalid_value`)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="after")
     @classmethod

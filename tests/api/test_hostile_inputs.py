@@ -28,6 +28,10 @@ def _payment(account: Account, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _charge(account: Account, **extra: Any) -> dict[str, Any]:
+    return {"customer_id": account.customer_id, "amount": "5.00", "currency": "EUR", **extra}
+
+
 def _refused(response: Any, status: int, code: str, field: str | None) -> dict[str, Any]:
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/json")
@@ -99,7 +103,7 @@ def test_a_currency_other_than_the_accounts_is_refused(
 ) -> None:
     before = business_snapshot()
 
-    response = api.post("/charges", {**_payment(account), "currency": currency}, key="k-1")
+    response = api.post("/charges", _charge(account, currency=currency), key="k-1")
 
     error = _refused(response, 422, "currency_mismatch", "currency")
     assert error["message"] == "This shop's accounts are in EUR."
@@ -131,7 +135,7 @@ def test_the_schema_documents_413_on_every_operation(api: ApiClient) -> None:
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
-        ("/payments", {"reference": "T-\u0000"}, "reference"),
+        ("/payments", {"mode": "cash", "reference": "T-\u0000"}, "reference"),
         ("/charges", {"description": "\u0000"}, "description"),
         ("/customers", {"name": "Hélène\u0000"}, "name"),
     ],
@@ -143,7 +147,8 @@ def test_a_nul_character_in_a_text_is_refused_on_every_database(
     SQLite)."""
     before = business_snapshot()
 
-    response = api.post(path, {**_payment(account), **body}, key="k-1")
+    base = {"name": "x"} if path == "/customers" else _charge(account)
+    response = api.post(path, {**base, **body}, key="k-1")
 
     error = _refused(response, 400, "invalid_value", field)
     assert error["message"] == "This text contains a NUL character, which cannot be stored."
@@ -367,3 +372,32 @@ def test_reversing_twice_is_409_and_writes_nothing(api_fr: ApiClient, account: A
     error = _refused(response, 409, "already_reversed", None)
     assert error["message"] == "Cette écriture a déjà été annulée."
     assert business_snapshot().changes_since(before) == {}
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [("/charges", {"vat": "2.00"}), ("/payments", {"mode": "cash", "received_at": "2026-01-01"})],
+)
+def test_a_field_the_request_does_not_know_is_refused(
+    api_fr: ApiClient, account: Account, path: str, extra: dict[str, Any]
+) -> None:
+    """A misspelt field is not ignored: "vat" for "vat_amount" would record a sale without VAT."""
+    before = business_snapshot()
+
+    response = api_fr.post(path, {**_charge(account), **extra}, key="k-1")
+
+    field = list(extra)[-1]
+    error = _refused(response, 400, "unknown_field", field)
+    assert error["message"] == "Ce champ ne fait pas partie de cette requête : vérifiez son nom."
+    assert business_snapshot().changes_since(before) == {}
+
+
+def test_an_unknown_field_in_an_order_line_is_named_with_its_line(
+    api: ApiClient, account: Account
+) -> None:
+    line = {"description": "Pain", "quantity": "1", "unit_price": "1.50", "vat_rate": "5.5"}
+    body = {"customer_id": account.customer_id, "currency": "EUR"}
+
+    response = api.post("/orders", {**body, "lines": [line, {**line, "price": "2"}]}, key="k-1")
+
+    _refused(response, 400, "unknown_field", "lines.1.price")
