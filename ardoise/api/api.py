@@ -9,13 +9,14 @@ asset from another site, so it works offline and under the site's Content-Securi
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, renderers
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ardoise.api.auth import ApiKeyAuth
 from ardoise.api.endpoints import checkout, customers, money, orders
-from ardoise.api.errors import ApiError, body, refusal_body, refusal_status
+from ardoise.api.errors import NUL_CHARACTER, ApiError, body, refusal_body, refusal_status
 from ardoise.core.errors import Refusal
 from ardoise.statements.errors import StatementError
 
@@ -86,6 +87,11 @@ def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
     return api_error(request, ApiError(404, "not_found"))
 
 
+@api.exception_handler(RequestDataTooBig)
+def too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+    return api_error(request, ApiError(413, "body_too_large"))
+
+
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
     return api_error(request, ApiError(401, "api_key_required"))
@@ -116,8 +122,16 @@ def _validation_error(errors: list[dict[str, Any]]) -> ApiError:
         rest = rest[1:]
     field = ".".join(rest) or None
     kind = str(first.get("type", ""))
+    if kind == "missing" and source == "body" and field is None:
+        return ApiError(400, "malformed_body")  # an empty body: not even "{}"
     if kind == "missing":
         return ApiError(400, "field_required", field=field)
+    if kind == "extra_forbidden":
+        return ApiError(400, "unknown_field", field=field)
+    if field == "cursor":
+        return ApiError(400, "invalid_cursor", field=field)
+    if kind == "nul_character":
+        return ApiError(400, "invalid_value", field=field, message=NUL_CHARACTER)
     if rest and rest[-1] in AMOUNT_FIELDS and kind in {"string_type", "string_pattern_mismatch"}:
         code = "amount_not_string" if kind == "string_type" else "invalid_amount"
         return ApiError(400, code, field=field)

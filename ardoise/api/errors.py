@@ -8,7 +8,8 @@ validation) are `ApiError`. Statuses: 400 a request that cannot be read or lacks
 401 no valid key, 403 a key without the scope, 404 nothing of this shop with that id, 409 a
 conflict with what already happened (an idempotency key used for another request, an entry
 already reversed, an order already delivered), 422 a rule of the business said no (the credit
-limit, an amount out of range), 429 the key's rate limit.
+limit, an amount out of range), 413 a body above DATA_UPLOAD_MAX_MEMORY_SIZE, 429 the key's
+rate limit.
 """
 
 from typing import Any
@@ -32,8 +33,10 @@ MESSAGES: dict[str, Promise] = {
         "This Idempotency-Key was already used for a different request. Use a new key."
     ),
     "malformed_body": _("The body is not valid JSON."),
+    "body_too_large": _("The body of the request is too large."),
     "incomplete_body": _("The body is shorter than its Content-Length. Send the request again."),
     "field_required": _("This field is required."),
+    "unknown_field": _("This field is not part of this request: check its name."),
     "amount_not_string": _(
         'Send amounts as strings of decimals in the currency\'s unit, for example "12.50".'
     ),
@@ -45,6 +48,11 @@ MESSAGES: dict[str, Promise] = {
     "invalid_cursor": _("This cursor is not valid: ask for the list again without it."),
     "no_account": _("This customer has no account yet."),
 }
+
+# Messages of `invalid_value` that say more than "not valid" (the code stays `invalid_value`).
+VAT_ABOVE_TOTAL = _("The VAT cannot be more than the amount.")
+TO_ACCOUNT_ABOVE_AMOUNT = _("The part refunded to the account cannot be more than the amount.")
+NUL_CHARACTER = _("This text contains a NUL character, which cannot be stored.")
 
 CONFLICTS = frozenset(
     {
@@ -129,7 +137,7 @@ def refusal_body(refusal: Exception) -> dict[str, Any]:
 
 # The statuses every operation documents (200/201 aside): the same error body for each.
 ERRORS: dict[int, type[ErrorBody]] = {
-    status: ErrorBody for status in (400, 401, 403, 404, 409, 422, 429)
+    status: ErrorBody for status in (400, 401, 403, 404, 409, 413, 422, 429)
 }
 
 

@@ -5,7 +5,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import ConfigDict, StrictBool, StrictInt, field_validator
+from pydantic_core import PydanticCustomError
 
 from ardoise.api.money import AMOUNT_EXAMPLE, AMOUNT_PATTERN
 
@@ -24,6 +25,25 @@ Reference = Annotated[str, Field(max_length=60)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
 
+# No NUL in a text: PostgreSQL cannot store it (a 500 there), SQLite would keep it.
+NO_NUL = r"^[^\x00]*$"
+
+
+class In(Schema):
+    """A request body: a field it does not know is refused (`unknown_field`: "vat" sent for
+    "vat_amount" would otherwise record a sale without its VAT), and every text in it is free
+    of NUL (`invalid_value`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul_character", "NUL character")
+        return value
+
+
 class Page(Schema):
     next_cursor: str | None
 
@@ -31,7 +51,7 @@ class Page(Schema):
 # --- Customers and accounts ---------------------------------------------------------------------
 
 
-class CustomerIn(Schema):
+class CustomerIn(In):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     company: Annotated[str, Field(max_length=200)] = ""
     email: Annotated[str, Field(max_length=254)] = ""
@@ -74,7 +94,7 @@ class CustomerPage(Page):
     items: list[CustomerOut]
 
 
-class CreditLimitIn(Schema):
+class CreditLimitIn(In):
     credit_limit: Amount | None = Field(description='null: no limit; "0.00": no credit.')
     currency: Currency
     reason: Annotated[str, Field(max_length=200)] = ""
@@ -104,7 +124,7 @@ class ActivityOut(Schema):
 # --- Charges and credits -----------------------------------------------------------------------
 
 
-class ChargeIn(Schema):
+class ChargeIn(In):
     customer_id: BodyId
     amount: Amount = Field(description="The total, VAT included.")
     vat_amount: Amount = "0"
@@ -132,7 +152,7 @@ class ChargePage(Page):
     items: list[ChargeOut]
 
 
-class PaymentIn(Schema):
+class PaymentIn(In):
     customer_id: BodyId
     amount: Amount
     currency: Currency
@@ -161,7 +181,7 @@ class CreditPage(Page):
     items: list[CreditOut]
 
 
-class CreditNoteIn(Schema):
+class CreditNoteIn(In):
     amount: Amount
     currency: Currency
     reason: Reason
@@ -173,7 +193,7 @@ class CreditNoteIn(Schema):
     )
 
 
-class ReversalIn(Schema):
+class ReversalIn(In):
     charge_id: BodyId | None = None
     credit_id: BodyId | None = None
     reason: Reason
@@ -191,7 +211,7 @@ class ReversalOut(Schema):
 # --- Orders ------------------------------------------------------------------------------------
 
 
-class OrderLineIn(Schema):
+class OrderLineIn(In):
     description: Annotated[str, Field(min_length=1, max_length=200)]
     quantity: Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,3})?$", examples=["1.5"])]
     unit_price: Annotated[str, Field(pattern=r"^[0-9]{1,10}(\.[0-9]{1,4})?$", examples=["4.20"])]
@@ -200,7 +220,7 @@ class OrderLineIn(Schema):
     product_id: BodyId | None = None
 
 
-class OrderIn(Schema):
+class OrderIn(In):
     customer_id: BodyId
     currency: Currency
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=200)]
@@ -236,19 +256,19 @@ class OrderPage(Page):
     items: list[OrderOut]
 
 
-class CancelIn(Schema):
+class CancelIn(In):
     reason: Annotated[str, Field(max_length=200)] = ""
 
 
 # --- Checkout ------------------------------------------------------------------------------------
 
 
-class CartItemIn(Schema):
+class CartItemIn(In):
     product_id: BodyId = Field(description="A product of the shop's catalogue, at its price.")
     quantity: Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,3})?$", examples=["1.5"])]
 
 
-class CheckoutQuoteIn(Schema):
+class CheckoutQuoteIn(In):
     customer_id: BodyId
     currency: Currency
     items: Annotated[list[CartItemIn], Field(min_length=1, max_length=200)]

@@ -98,13 +98,19 @@ def record_received(
     idempotency_key: str,
     actor: User | None,
 ) -> Credit:
-    """Money taken by hand on the Account tab: a payment (settles open charges) or a top-up.
+    """Money taken by hand on the Account tab or over the API: a payment (settles open charges)
+    or a top-up.
 
-    Refuses "online" (only a provider's confirmation records it) and a date received in the
-    future or absurdly old, before anything is written; the ledger does the rest.
+    Refuses "online" (only a provider's confirmation records it), a mode the shop does not
+    accept (the API passes what the caller sent) and a date received in the future or absurdly
+    old, before anything is written; the ledger does the rest.
     """
     if mode == ONLINE:
         raise ModeOnlineOnly()
+    if not PaymentMode.objects.filter(
+        shop_id=account.shop_id, code=mode, is_accepted=True
+    ).exists():
+        raise ModeNotAccepted()
     check_received_on(Shop.objects.get(pk=account.shop_id), received_on)
     record = ledger.record_top_up if top_up else ledger.record_payment
     return record(

@@ -16,6 +16,7 @@ from ardoise.api.idempotency import run_once
 from ardoise.api.money import amount_text, check_currency, read_amount
 from ardoise.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, make_cursor, page_by_id, read_cursor
 from ardoise.api.schemas import (
+    NO_NUL,
     AccountOut,
     ActivityOut,
     CreditLimitIn,
@@ -78,7 +79,7 @@ def create(request: HttpRequest, payload: CustomerIn) -> HttpResponse:
 )
 def search(
     request: HttpRequest,
-    q: str = Query("", max_length=100),
+    q: str = Query("", max_length=100, pattern=NO_NUL),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Limit,
 ) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from ninja import Query, Router
 from ardoise.api import present
 from ardoise.api.access import account_for, allowed, allowed_to_write, charge_for, credit_for
 from ardoise.api.auth import Caller, require_scope
-from ardoise.api.errors import ERRORS, WRITE, ApiError
+from ardoise.api.errors import ERRORS, TO_ACCOUNT_ABOVE_AMOUNT, VAT_ABOVE_TOTAL, WRITE, ApiError
 from ardoise.api.idempotency import run_once
 from ardoise.api.money import amount_text, check_currency, read_amount
 from ardoise.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
@@ -56,7 +56,7 @@ def create_charge(request: HttpRequest, payload: ChargeIn) -> HttpResponse:
     total = read_amount(payload.amount, currency=account.currency)
     vat = read_amount(payload.vat_amount, currency=account.currency, field="vat_amount")
     if vat > total:
-        raise ApiError(422, "invalid_value", field="vat_amount")
+        raise ApiError(422, "invalid_value", field="vat_amount", message=VAT_ABOVE_TOTAL)
 
     def work(key: str) -> tuple[int, dict[str, Any], Any]:
         charge = ledger.post_charge(
@@ -207,6 +207,9 @@ def create_credit_note(request: HttpRequest, charge_id: Id, payload: CreditNoteI
         if payload.to_account is None
         else read_amount(payload.to_account, currency=currency, field="to_account")
     )
+    if to_account is not None and to_account > amount:
+        # The ledger refuses it too, but as an amount at fault ("more than zero"): say which.
+        raise ApiError(422, "invalid_value", field="to_account", message=TO_ACCOUNT_ABOVE_AMOUNT)
 
     def work(key: str) -> tuple[int, dict[str, Any], Any]:
         credit = payments.refund_charge(
