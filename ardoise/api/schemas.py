@@ -217,7 +217,11 @@ class OrderLineIn(In):
     unit_price: Annotated[str, Field(pattern=r"^[0-9]{1,10}(\.[0-9]{1,4})?$", examples=["4.20"])]
     vat_rate: Annotated[str, Field(pattern=r"^[0-9]{1,2}(\.[0-9]{1,2})?$", examples=["5.5"])]
     unit: Annotated[str, Field(max_length=10)] = "piece"
-    product_id: BodyId | None = None
+    product_id: BodyId | None = Field(
+        None,
+        description="The catalogue's product the line is for, recorded on the line; the line's "
+        "own description and price are what the order says.",
+    )
 
 
 class OrderIn(In):

@@ -238,3 +238,43 @@ def test_the_schema_and_the_documentation_page_are_served_offline(api: ApiClient
     assert "http://" not in html.replace("http://www.w3.org", "")
     assert "https://" not in html
     assert "/api/v1/charges" in html
+
+
+def test_an_order_line_keeps_its_product_and_another_shops_product_is_not_found(
+    api: ApiClient, account: Account
+) -> None:
+    from decimal import Decimal
+
+    from ardoise.invoicing import services as invoicing
+    from ardoise.invoicing.models import OrderLine
+    from tests.factories import make_shop
+
+    def product(shop_id: int) -> int:
+        made = invoicing.create_product(
+            shop_id=shop_id,
+            actor=None,
+            name="Tomates",
+            unit="kg",
+            unit_price=Decimal("4.2000"),
+            vat_rate=Decimal("5.5"),
+        )
+        return made.pk
+
+    ours, theirs = product(account.shop_id), product(make_shop().pk)
+    line = {"description": "Tomates", "quantity": "1", "unit_price": "4.20", "vat_rate": "5.5"}
+    body = {"customer_id": account.customer_id, "currency": "EUR"}
+
+    created = api.post("/orders", {**body, "lines": [{**line, "product_id": ours}]}, key="o-1")
+    before = business_snapshot()
+    foreign = [line, {**line, "product_id": theirs}]
+    refused = api.post("/orders", {**body, "lines": foreign}, key="o-2")
+
+    assert created.status_code == 201
+    assert OrderLine.objects.get(order_id=created.json()["id"]).product_id == ours
+    assert refused.status_code == 404
+    assert refused.json()["error"] | {"message": ""} == {
+        "code": "not_found",
+        "field": "lines.1.product_id",
+        "message": "",
+    }
+    assert business_snapshot() == before

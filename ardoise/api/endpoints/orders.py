@@ -23,7 +23,7 @@ from ardoise.api.schemas import (
     StatementPage,
 )
 from ardoise.invoicing import services as invoicing
-from ardoise.invoicing.models import Order, OrderChannel, Unit
+from ardoise.invoicing.models import Order, OrderChannel, Product, Unit
 from ardoise.invoicing.totals import LineInput
 from ardoise.shops.permissions import Permission
 from ardoise.statements.issuing import issue_statement
@@ -49,6 +49,7 @@ def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
     for line in payload.lines:
         if line.unit not in Unit.values:
             raise ApiError(422, "invalid_value", field="lines")
+    _check_products(caller.shop_id, [line.product_id for line in payload.lines])
     lines = [
         LineInput(
             description=line.description,
@@ -56,7 +57,7 @@ def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
             unit_price=Decimal(line.unit_price),
             vat_rate=Decimal(line.vat_rate),
             unit=line.unit,
-            product_id=None,
+            product_id=line.product_id,
         )
         for line in payload.lines
     ]
@@ -73,6 +74,16 @@ def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
         return 201, present.order(order), order
 
     return run_once(request, caller, work)
+
+
+def _check_products(shop_id: int, product_ids: list[int | None]) -> None:
+    """A line's `product_id` links it to a product of this shop's catalogue (the line keeps its
+    own description and price): one of another shop, or none, is 404 on that line."""
+    wanted = {pk for pk in product_ids if pk is not None}
+    found = set(Product.objects.filter(shop_id=shop_id, pk__in=wanted).values_list("pk", flat=True))
+    for position, pk in enumerate(product_ids):
+        if pk is not None and pk not in found:
+            raise ApiError(404, "not_found", field=f"lines.{position}.product_id")
 
 
 @router.get(
