@@ -87,3 +87,16 @@ def test_settings_api_fits_the_screen_with_a_new_key(
     assert blocked == []
     assert page.locator("[data-secret]").inner_text().startswith("ard_")
     assert _overflow(page) <= 0
+
+
+def test_a_long_key_name_leaves_the_revoke_button_in_sight(page: Any, shop: Shop) -> None:
+    page.set_viewport_size(DESK)
+    sign_in(page, owner_of(shop).email)
+    page.goto("/settings/api/")
+    page.fill("#id_name", "x" * 80)  # the longest name, without a space to wrap at
+    page.check("input[name=scopes][value='customers.view']")
+    with page.expect_navigation():
+        page.click("#new-key button[type=submit]")
+
+    button = page.locator("tr[data-key] button[type=submit]").bounding_box()
+    assert button["x"] + button["width"] <= DESK["width"]
