@@ -6,6 +6,7 @@ documentation page (`/api/v1/docs`) is rendered here from the schema, with no sc
 asset from another site, so it works offline and under the site's Content-Security-Policy.
 """
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -13,6 +14,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, renderers
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.responses import NinjaJSONEncoder
+from pydantic_core import to_jsonable_python
 
 from ardoise.api.auth import ApiKeyAuth
 from ardoise.api.endpoints import checkout, customers, money, orders
@@ -37,10 +40,22 @@ DESCRIPTION = """Customer accounts over HTTP, for tills, web shops and accountan
 """
 
 
+class JSONEncoder(NinjaJSONEncoder):
+    """Dates and times as pydantic writes them (`present.dump`), to the microsecond: a read
+    gives a customer's `created_at` as its creation's answer did, not cut to milliseconds as
+    Django's encoder would."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, dt.datetime | dt.date | dt.time):
+            return to_jsonable_python(o)
+        return super().default(o)
+
+
 class JSONRenderer(renderers.JSONRenderer):
     """UTF-8 JSON, as RFC 8259 has it: "Hélène", "€" and the French messages as they are,
     not as \\u escapes (the stored responses of `run_once` are written the same way)."""
 
+    encoder_class = JSONEncoder
     json_dumps_params = {"ensure_ascii": False}
 
 

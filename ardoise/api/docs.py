@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from ardoise.api.api import api
 
@@ -15,7 +16,9 @@ def _schema_name(schema: dict[str, Any]) -> str:
     if ref:
         return str(ref.rsplit("/", 1)[-1])
     if schema.get("type") == "array":
-        return f"list of {_schema_name(schema.get('items', {}))}"
+        return _("list of %(type)s") % {"type": _schema_name(schema.get("items", {}))}
+    if "anyOf" in schema:  # `str | None`: "string | null"
+        return " | ".join(_schema_name(option) for option in schema["anyOf"])
     return str(schema.get("type") or schema.get("format") or "")
 
 
@@ -61,8 +64,7 @@ def _components(schema: dict[str, Any]) -> list[dict[str, Any]]:
         fields = [
             {
                 "name": field,
-                "type": _schema_name(spec)
-                or " | ".join(_schema_name(option) for option in spec.get("anyOf", [])),
+                "type": _schema_name(spec),
                 "required": field in required,
                 "description": spec.get("description", ""),
                 "pattern": spec.get("pattern", ""),

@@ -42,16 +42,34 @@ SCOPES: tuple[Permission, ...] = (
 class KeyRefused(Refusal):
     code = "api_key_refused"
     default_message = _("This API key cannot be created.")
+    field: str | None = None  # the form field at fault, if one is
 
 
 class ScopeNotHeld(KeyRefused):
     code = "scope_not_held"
     default_message = _("You cannot give a key a permission your role does not have.")
+    field = "scopes"
+
+
+class ScopeRequired(KeyRefused):
+    code = "scope_required"
+    default_message = _("Choose at least one permission: a key without any can do nothing.")
+    field = "scopes"
 
 
 class NameRequired(KeyRefused):
     code = "name_required"
     default_message = _("Give the key a name (for example the till it is for).")
+    field = "name"
+
+
+class NameTaken(KeyRefused):
+    code = "name_taken"
+    default_message = _(
+        "An active key is already named “%(name)s”: choose another name, so that the audit log "
+        "tells the keys apart."
+    )
+    field = "name"
 
 
 def hash_secret(secret: str) -> str:
@@ -65,15 +83,21 @@ class NewKey:
 
 
 def create_api_key(*, membership: Membership, name: str, scopes: list[str]) -> NewKey:
-    """A key for the member's shop with `scopes` (each one a permission the member holds)."""
+    """A key for the member's shop with `scopes` (at least one, each a permission the member
+    holds), named apart from the shop's other active keys (the audit log names calls by key)."""
     name = name.strip()[:80]
     if not name:
         raise NameRequired()
     chosen = sorted({Permission(scope).value for scope in scopes if scope in SCOPES})
+    if not chosen:
+        raise ScopeRequired()
     if any(not membership.can(scope) for scope in chosen):
         raise ScopeNotHeld()
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic(durable=True):
+        active = ApiKey.objects.filter(shop_id=membership.shop_id, revoked_at__isnull=True)
+        if active.filter(name__iexact=name).exists():
+            raise NameTaken(name=name)
         key = ApiKey.objects.create(
             shop_id=membership.shop_id,
             name=name,

@@ -76,7 +76,7 @@ def key_list(request: HttpRequest, membership: Membership) -> HttpResponse:
                 scopes=form.cleaned_data["scopes"],
             )
         except KeyRefused as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field, str(error))
         else:
             # The secret is shown on this response only: it is stored hashed.
             fresh = NewKeyForm(membership=membership)

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from ardoise.api.keys import SCOPES, create_api_key
+from ardoise.api.models import ApiKey
 from ardoise.ledger.models import Account
 from ardoise.shops.models import Membership, RoleKind, Shop
 from tests.factories import make_account, make_shop, owner_of
@@ -27,8 +28,10 @@ def owner_membership(shop: Shop) -> Membership:
     return Membership.objects.get(shop=shop, user=owner_of(shop), role__kind=RoleKind.OWNER)
 
 
-def new_secret(shop: Shop, scopes: list[str] | None = None, name: str = "Till 1") -> str:
+def new_secret(shop: Shop, scopes: list[str] | None = None, name: str | None = None) -> str:
+    """A key's secret; its name "Till 1", "Till 2"… unless told (active keys' names differ)."""
     scopes = [scope.value for scope in SCOPES] if scopes is None else scopes
+    name = name or f"Till {ApiKey.objects.filter(shop=shop).count() + 1}"
     return create_api_key(membership=owner_membership(shop), name=name, scopes=scopes).secret
 
 

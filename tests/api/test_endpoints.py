@@ -24,8 +24,8 @@ def test_a_customer_is_created_with_an_account_found_and_read(api: ApiClient, sh
     account = Account.objects.get(customer_id=customer_id)
     assert account.credit_limit == 50_00
     found = api.get("/customers", q="lea")
-    assert [row["id"] for row in found.json()["items"]] == [customer_id]
-    assert api.get(f"/customers/{customer_id}").json()["name"] == "Léa Petit"
+    assert found.json()["items"] == [created.json()]  # to the microsecond, as created
+    assert api.get(f"/customers/{customer_id}").json() == created.json()
     assert api.get(f"/customers/{customer_id}/account").json() == {
         "customer_id": customer_id,
         "currency": "EUR",

@@ -171,3 +171,87 @@ def test_the_error_message_is_in_the_callers_language(
     assert error["field"] == "amount"
     expected = "plafond" if language == "fr" else "credit limit"
     assert expected in error["message"]
+
+
+def _refused_in_settings(
+    shop: Shop, language: str, data: dict[str, object]
+) -> tuple[int, dict[str, list[str]]]:
+    """Post Settings → API's form as the owner reading `language`: (status, errors by field)."""
+    owner = owner_of(shop)
+    client = client_for(owner)
+    owner.language = language
+    owner.save(update_fields=["language"])
+    keys, events = ApiKey.objects.count(), AuditEvent.objects.count()
+
+    response = client.post(reverse("api_keys:key_list"), data)
+
+    assert (ApiKey.objects.count(), AuditEvent.objects.count()) == (keys, events)
+    assert b"data-secret" not in response.content
+    return response.status_code, response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "english", "french"),
+    [
+        ({"name": "", "scopes": ["customers.view"]}, "name", "This field is required", "Ce champ"),
+        ({"name": " ", "scopes": ["customers.view"]}, "name", "This field is required", "Ce champ"),
+        (
+            {"name": "x" * 500, "scopes": ["customers.view"]},
+            "name",
+            "at most 80 characters",
+            "au plus 80 caractères",
+        ),
+        ({"name": "Till 9"}, "scopes", "Choose at least one permission", "Choisissez au moins"),
+        (
+            {"name": "till 1", "scopes": ["customers.view"]},
+            "name",
+            "An active key is already named “till 1”",
+            "Une clé active s'appelle déjà « till 1 »",
+        ),
+    ],
+    ids=["empty name", "blank name", "500-char name", "no scope", "duplicate name"],
+)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_bad_new_key_form_says_why_at_its_field_and_writes_nothing(
+    shop: Shop, language: str, data: dict[str, object], field: str, english: str, french: str
+) -> None:
+    new_secret(shop, ["customers.view"], name="Till 1")
+
+    status, errors = _refused_in_settings(shop, language, data)
+
+    assert status == 400
+    assert list(errors) == [field]
+    assert (english if language == "en" else french) in " ".join(errors[field])
+
+
+def test_a_revoked_keys_name_may_be_given_again(shop: Shop) -> None:
+    new_secret(shop, ["customers.view"], name="Till 1")
+    ApiKey.objects.filter(shop=shop).update(revoked_at="2026-01-01T00:00:00Z")
+    client = client_for(owner_of(shop))
+
+    response = client.post(
+        reverse("api_keys:key_list"), {"name": "Till 1", "scopes": ["customers.view"]}
+    )
+
+    assert response.status_code == 200
+    assert ApiKey.objects.filter(shop=shop, name="Till 1", revoked_at__isnull=True).count() == 1
+
+
+def test_the_audit_log_shows_api_calls_and_keys_by_the_keys_name(
+    shop: Shop, account: Account
+) -> None:
+    client = client_for(owner_of(shop))
+    client.post(reverse("api_keys:key_list"), {"name": "Caisse 2", "scopes": ["customers.view"]})
+    key = ApiKey.objects.get(shop=shop)
+    secret = new_secret(shop, ["customers.view"], name="Caisse 3")
+    ApiClient(secret).get(f"/customers/{account.customer_id}/account")
+    client.post(reverse("api_keys:key_revoke", args=[key.pk]))
+
+    page = client.get(reverse("staff:audit_log"), {"kind": "api"})
+
+    sentences = [sentence for _event, sentence, _customer in page.context["rows"]]
+    assert sentences[:2] == [
+        "Revoked the API key “Caisse 2”.",
+        f"API key “Caisse 3”: GET /api/v1/customers/{account.customer_id}/account (200).",
+    ]
+    assert "Created the API key “Caisse 2”." in sentences

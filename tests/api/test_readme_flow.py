@@ -8,7 +8,8 @@ the one shown (no-break spaces read as spaces), but for the values that differ f
 (ids, dates, times), which must only be of the same type. A `<!-- NAME=field -->` comment
 after an answer exports that field of its body to the commands that follow (`CUSTOMER=id`).
 
-The key itself is created as the README says, in Settings → API, by the shop's owner.
+The key itself is created as the README says, in Settings → API, by the shop's owner, in a shop
+that already has a customer of the demo data (`make run`), whom the README's search must not find.
 With README_FLOW_PRINT=1 the test prints what the server answered, to update the README.
 """
 
@@ -25,7 +26,7 @@ from django.urls import reverse
 
 from ardoise.shops.models import Shop
 from tests.conftest import IN_CI
-from tests.factories import client_for, make_shop, owner_of
+from tests.factories import client_for, make_account, make_shop, owner_of
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "### A till's day with curl"
@@ -90,7 +91,10 @@ def curl() -> str:
 
 
 def test_the_readme_till_flow_answers_as_written(live_server: Any, curl: str) -> None:
-    secret = key_from_settings(make_shop(name="Épicerie du Port"))
+    shop = make_shop(name="Épicerie du Port")
+    # A customer `make run`'s demo data has too: the README's search must find only the new one.
+    make_account(shop, name="Aurélien Bernard", company="Bistrot des Halles")
+    secret = key_from_settings(shop)
     environment = {
         **os.environ,
         "ARDOISE": f"{live_server.url}/api/v1",

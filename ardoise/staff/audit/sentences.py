@@ -110,6 +110,15 @@ def _account_settings(data: dict[str, Any], reading: Reading) -> str:
     ) % {"limit": reading.limit(limit), "automatic": _("on") if automatic else _("off")}
 
 
+def _api_call(data: dict[str, Any], reading: Reading) -> str:
+    return _("API key “%(key)s”: %(method)s %(path)s (%(status)s).") % {
+        "key": data["api_key"],
+        "method": data["method"],
+        "path": data["path"],
+        "status": data["status"],
+    }
+
+
 def _facts(data: dict[str, Any], reading: Reading) -> dict[str, Any]:
     """Every placeholder the plain sentences use, worded from the event's payload."""
     return {
@@ -141,6 +150,7 @@ WORDED: dict[str, Sentence] = {
     "ledger.entry.reversed": _reversed,
     "shops.member.role_changed": _role_changed,
     "shops.account_settings.changed": _account_settings,
+    "api.call": _api_call,
 }
 
 PLAIN: dict[str, StrOrPromise] = {
@@ -212,6 +222,8 @@ PLAIN: dict[str, StrOrPromise] = {
         "Received an online payment of %(amount)s after it had expired or been cancelled."
     ),
     "shops.portal_settings.changed": gettext_lazy("Changed the customer portal settings."),
+    "api.key.created": gettext_lazy("Created the API key “%(name)s”."),
+    "api.key.revoked": gettext_lazy("Revoked the API key “%(name)s”."),
     "shops.shop.created": gettext_lazy("Created the shop."),
     "shops.role.created": gettext_lazy("Created the role %(name)s."),
     "shops.role.updated": gettext_lazy("Changed a role's permissions."),
@@ -356,6 +368,11 @@ KINDS: list[Kind] = [
                 "invoicing.product.updated",
             }
         ),
+    ),
+    Kind(
+        "api",
+        gettext_lazy("API calls and keys"),
+        frozenset({"api.call", "api.key.created", "api.key.revoked"}),
     ),
 ]
 
