@@ -84,6 +84,11 @@ def api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
     response = _json(request, error.status, body(error.code, error.text(), error.field))
     if error.retry_after:
         response["Retry-After"] = str(error.retry_after)
+    if error.status == 401:  # RFC 9110: a 401 names the scheme that would be accepted
+        code = "invalid_token" if error.code == "invalid_api_key" else ""
+        response["WWW-Authenticate"] = 'Bearer realm="Ardoise API"' + (
+            f', error="{code}"' if code else ""
+        )
     return response
 
 

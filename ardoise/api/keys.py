@@ -9,7 +9,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -94,25 +97,33 @@ def create_api_key(*, membership: Membership, name: str, scopes: list[str]) -> N
     if any(not membership.can(scope) for scope in chosen):
         raise ScopeNotHeld()
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic(durable=True):
-        active = ApiKey.objects.filter(shop_id=membership.shop_id, revoked_at__isnull=True)
-        if active.filter(name__iexact=name).exists():
-            raise NameTaken(name=name)
-        key = ApiKey.objects.create(
-            shop_id=membership.shop_id,
-            name=name,
-            prefix=secret[:PREFIX_LENGTH],
-            secret_hash=hash_secret(secret),
-            scopes=chosen,
-            created_by_id=membership.user_id,
-        )
-        record_event(
-            shop_id=membership.shop_id,
-            actor_id=membership.user_id,
-            action="api.key.created",
-            target=key,
-            data={"name": key.name, "prefix": key.prefix, "scopes": chosen},
-        )
+    active = ApiKey.objects.filter(shop_id=membership.shop_id, revoked_at__isnull=True)
+    # The unique index's own comparison (the database's lower()), so that both say the same.
+    same_name = active.filter(Exact(Lower("name"), Lower(Value(name))))
+    try:
+        with transaction.atomic(durable=True):
+            if same_name.exists():
+                raise NameTaken(name=name)
+            key = ApiKey.objects.create(
+                shop_id=membership.shop_id,
+                name=name,
+                prefix=secret[:PREFIX_LENGTH],
+                secret_hash=hash_secret(secret),
+                scopes=chosen,
+                created_by_id=membership.user_id,
+            )
+            record_event(
+                shop_id=membership.shop_id,
+                actor_id=membership.user_id,
+                action="api.key.created",
+                target=key,
+                data={"name": key.name, "prefix": key.prefix, "scopes": chosen},
+            )
+    except IntegrityError:
+        # Another owner created a key of that name meanwhile: the unique index decided.
+        if same_name.exists():
+            raise NameTaken(name=name) from None
+        raise
     return NewKey(key=key, secret=secret)
 
 

@@ -17,6 +17,7 @@ another request is refused with 409.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class ApiKey(models.Model):
@@ -41,6 +42,16 @@ class ApiKey(models.Model):
         db_table = "api_key"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["shop", "created_at"], name="api_key_shop")]
+        constraints = [
+            # The audit log names calls by key: two active keys of a shop never share a name
+            # (a revoked key's name can be used again). keys.create_api_key says so first.
+            models.UniqueConstraint(
+                "shop",
+                Lower("name"),
+                condition=models.Q(revoked_at__isnull=True),
+                name="api_key_unique_active_name",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -2,17 +2,22 @@
 authentication (401), the scopes (403), the rate limit (429 with Retry-After), the audit."""
 
 import hashlib
+import importlib
+import threading
 
 import pytest
+from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from ardoise.api.keys import NameTaken, create_api_key
 from ardoise.api.models import ApiKey
 from ardoise.audit.models import AuditEvent
 from ardoise.ledger.models import Account
 from ardoise.shops.models import RoleKind, Shop
-from tests.api.conftest import ApiClient, business_snapshot, new_secret
-from tests.factories import client_for, make_member, owner_of
+from tests.api.conftest import ApiClient, business_snapshot, new_secret, owner_membership
+from tests.factories import client_for, make_member, make_shop, owner_of
 
 
 def test_a_key_is_created_in_settings_with_its_secret_shown_once_and_stored_hashed(
@@ -71,6 +76,9 @@ def test_every_call_needs_a_valid_key(shop: Shop, account: Account) -> None:
     assert (missing.status_code, missing.json()["error"]["code"]) == (401, "api_key_required")
     assert (wrong.status_code, wrong.json()["error"]["code"]) == (401, "invalid_api_key")
     assert basic.status_code == 401
+    # The scheme the API takes, as RFC 9110 asks of a 401 (and RFC 6750's error for a bad key).
+    assert missing["WWW-Authenticate"] == 'Bearer realm="Ardoise API"'
+    assert wrong["WWW-Authenticate"] == 'Bearer realm="Ardoise API", error="invalid_token"'
 
 
 def test_a_revoked_key_is_refused_at_once(shop: Shop, account: Account) -> None:
@@ -255,3 +263,78 @@ def test_the_audit_log_shows_api_calls_and_keys_by_the_keys_name(
         f"API key “Caisse 3”: GET /api/v1/customers/{account.customer_id}/account (200).",
     ]
     assert "Created the API key “Caisse 2”." in sentences
+
+
+def test_two_active_keys_of_a_shop_cannot_share_a_name_in_the_database(shop: Shop) -> None:
+    new_secret(shop, ["customers.view"], name="Till 1")
+    key = ApiKey.objects.get(shop=shop)
+    fields = {"shop": shop, "scopes": ["customers.view"], "prefix": "ard_x"}
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ApiKey.objects.create(name="TILL 1", secret_hash="a" * 64, **fields)
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    ApiKey.objects.create(name="TILL 1", secret_hash="b" * 64, **fields)  # the name is free again
+    ApiKey.objects.create(name="Till 1", secret_hash="c" * 64, **{**fields, "shop": make_shop()})
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_creating_the_same_name_at_once_get_one_key_and_a_clear_refusal(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both pass the check before either has written: the unique index decides, and the second
+    is told the name is taken (as the form says it), not a server error."""
+    both_checked = threading.Barrier(2, timeout=10)
+    create = ApiKey.objects.create
+
+    def after_both_checked(**fields: object) -> ApiKey:
+        both_checked.wait()
+        return create(**fields)
+
+    monkeypatch.setattr(ApiKey.objects, "create", after_both_checked)
+    membership = owner_membership(shop)
+    outcomes: list[object] = []
+
+    def owner() -> None:
+        try:
+            created = create_api_key(membership=membership, name="Caisse", scopes=["sales.create"])
+            outcomes.append(created.key.pk)
+        except NameTaken as refused:
+            outcomes.append(refused)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=owner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["NameTaken", "int"]
+    assert ApiKey.objects.filter(shop=shop, name="Caisse").count() == 1
+    assert AuditEvent.objects.filter(shop=shop, action="api.key.created").count() == 1
+
+
+@pytest.mark.postgres
+def test_the_migration_renames_the_later_of_two_active_keys_of_one_name(shop: Shop) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("ardoise.api.migrations.0002_unique_active_key_name")
+    [constraint] = ApiKey._meta.constraints
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(ApiKey, constraint)
+    fields = {"shop": shop, "scopes": ["customers.view"], "prefix": "ard_x"}
+    first = ApiKey.objects.create(name="Till", secret_hash="a" * 64, **fields)
+    second = ApiKey.objects.create(name="TILL", secret_hash="b" * 64, **fields)
+    third = ApiKey.objects.create(name="till", secret_hash="c" * 64, **fields)
+
+    migration.rename_duplicates(apps, None)
+    with connection.cursor() as cursor:  # the foreign keys' checks, before the index is built
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.schema_editor() as editor:
+        editor.add_constraint(ApiKey, constraint)
+
+    names = dict(ApiKey.objects.filter(shop=shop).values_list("pk", "name"))
+    assert [names[first.pk], names[second.pk], names[third.pk]] == ["Till", "TILL (2)", "till (3)"]
+    renamed = AuditEvent.objects.filter(shop=shop, action="api.key.renamed")
+    assert sorted(event.data["was"] for event in renamed) == ["TILL", "till"]

@@ -224,6 +224,9 @@ PLAIN: dict[str, StrOrPromise] = {
     "shops.portal_settings.changed": gettext_lazy("Changed the customer portal settings."),
     "api.key.created": gettext_lazy("Created the API key “%(name)s”."),
     "api.key.revoked": gettext_lazy("Revoked the API key “%(name)s”."),
+    "api.key.renamed": gettext_lazy(
+        "Renamed the API key “%(was)s” to “%(name)s”: two active keys had that name."
+    ),
     "shops.shop.created": gettext_lazy("Created the shop."),
     "shops.role.created": gettext_lazy("Created the role %(name)s."),
     "shops.role.updated": gettext_lazy("Changed a role's permissions."),
@@ -372,7 +375,7 @@ KINDS: list[Kind] = [
     Kind(
         "api",
         gettext_lazy("API calls and keys"),
-        frozenset({"api.call", "api.key.created", "api.key.revoked"}),
+        frozenset({"api.call", "api.key.created", "api.key.revoked", "api.key.renamed"}),
     ),
 ]
 
