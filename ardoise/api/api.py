@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI, renderers
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.responses import NinjaJSONEncoder
@@ -25,19 +26,30 @@ from ardoise.statements.errors import StatementError
 
 logger = logging.getLogger(__name__)
 
-DESCRIPTION = """Customer accounts over HTTP, for tills, web shops and accountants.
-
-* Authentication: `Authorization: Bearer <key>`; keys are created in Settings → API, each with
-  its scopes (the permissions of a staff role).
-* Amounts are strings of decimals in the currency's unit (`"12.50"`), always with the currency
-  code; a JSON number is refused.
-* Every write needs an `Idempotency-Key` header: the same key and body give the first response
-  again (`Idempotent-Replayed: true`); the same key with another body is 409.
-* Lists are paginated by cursor: pass the page's `next_cursor` as `cursor`.
-* Rate limit per key: past it, 429 with `Retry-After` (seconds).
-* Errors: `{"error": {"code", "message", "field"}}`; the message is in the language of
-  `Accept-Language` (French or English).
-"""
+# The intro of the schema and of the documentation page: a paragraph, then a list of points,
+# each one msgid (`gettext_noop`: the schema stays in English, `docs.py` translates the page).
+INTRO = gettext_noop("Customer accounts over HTTP, for tills, web shops and accountants.")
+POINTS = (
+    gettext_noop(
+        "Authentication: `Authorization: Bearer <key>`; keys are created in Settings → API, "
+        "each with its scopes (the permissions of a staff role)."
+    ),
+    gettext_noop(
+        'Amounts are strings of decimals in the currency\'s unit (`"12.50"`), always with the '
+        "currency code; a JSON number is refused."
+    ),
+    gettext_noop(
+        "Every write needs an `Idempotency-Key` header: the same key and body give the first "
+        "response again (`Idempotent-Replayed: true`); the same key with another body is 409."
+    ),
+    gettext_noop("Lists are paginated by cursor: pass the page's `next_cursor` as `cursor`."),
+    gettext_noop("Rate limit per key: past it, 429 with `Retry-After` (seconds)."),
+    gettext_noop(
+        'Errors: `{"error": {"code", "message", "field"}}`; the message is in the language of '
+        "`Accept-Language` (French or English)."
+    ),
+)
+DESCRIPTION = "\n\n".join([INTRO, "\n".join(f"* {point}" for point in POINTS)]) + "\n"
 
 
 class JSONEncoder(NinjaJSONEncoder):

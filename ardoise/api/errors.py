@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from ninja import Schema
 
 from ardoise.core.errors import Refusal
@@ -148,7 +149,9 @@ WRITE: dict[str, Any] = {
             "name": "Idempotency-Key",
             "in": "header",
             "required": True,
-            "description": "1 to 64 printable ASCII characters, new for each new request.",
+            "description": gettext_noop(
+                "1 to 64 printable ASCII characters, new for each new request."
+            ),
             "schema": {"type": "string", "pattern": "^[!-~]{1,64}$"},
         }
     ]

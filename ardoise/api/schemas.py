@@ -4,6 +4,7 @@ currency code; dates are ISO 8601; ids are integers."""
 import datetime as dt
 from typing import Annotated, Any
 
+from django.utils.translation import gettext_noop
 from ninja import Field, Schema
 from pydantic import ConfigDict, StrictBool, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
@@ -62,19 +63,24 @@ class CustomerIn(In):
     reference: Annotated[str, Field(max_length=40)] = ""
     language: Annotated[str, Field(pattern=r"^(|fr|en)$")] = ""
     credit_limit: Amount | None = Field(
-        None, description="The most the customer may owe; omitted: the shop's default."
+        None,
+        description=gettext_noop("The most the customer may owe; omitted: the shop's default."),
     )
-    no_limit: StrictBool = Field(False, description="True: no credit limit at all.")
+    no_limit: StrictBool = Field(False, description=gettext_noop("True: no credit limit at all."))
 
 
 class AccountOut(Schema):
     customer_id: int
     currency: str
-    balance: str = Field(description="Deposit − Debt; negative when the customer owes the shop.")
+    balance: str = Field(
+        description=gettext_noop("Deposit − Debt; negative when the customer owes the shop.")
+    )
     debt: str
     deposit: str
-    credit_limit: str | None = Field(description="null: no limit.")
-    available_credit: str | None = Field(description="What may still be charged; null: no limit.")
+    credit_limit: str | None = Field(description=gettext_noop("null: no limit."))
+    available_credit: str | None = Field(
+        description=gettext_noop("What may still be charged; null: no limit.")
+    )
     is_over_limit: bool
 
 
@@ -95,7 +101,9 @@ class CustomerPage(Page):
 
 
 class CreditLimitIn(In):
-    credit_limit: Amount | None = Field(description='null: no limit; "0.00": no credit.')
+    credit_limit: Amount | None = Field(
+        description=gettext_noop('null: no limit; "0.00": no credit.')
+    )
     currency: Currency
     reason: Annotated[str, Field(max_length=200)] = ""
 
@@ -126,10 +134,12 @@ class ActivityOut(Schema):
 
 class ChargeIn(In):
     customer_id: BodyId
-    amount: Amount = Field(description="The total, VAT included.")
+    amount: Amount = Field(description=gettext_noop("The total, VAT included."))
     vat_amount: Amount = "0"
     currency: Currency
-    reference: Reference = Field("", description="The till's ticket number, for example.")
+    reference: Reference = Field(
+        "", description=gettext_noop("The till's ticket number, for example.")
+    )
     description: Text = ""
 
 
@@ -186,10 +196,12 @@ class CreditNoteIn(In):
     currency: Currency
     reason: Reason
     refund_mode: Annotated[str, Field(min_length=1, max_length=40)] = Field(
-        "account", description='"account": back to the customer\'s account; or a payout mode.'
+        "account",
+        description=gettext_noop('"account": back to the customer\'s account; or a payout mode.'),
     )
     to_account: Amount | None = Field(
-        None, description="With a payout mode: the part that goes back to the account."
+        None,
+        description=gettext_noop("With a payout mode: the part that goes back to the account."),
     )
 
 
@@ -205,7 +217,9 @@ class ReversalOut(Schema):
     charge_id: int | None
     credit_id: int | None
     currency: str
-    amount: str = Field(description="What the reversal moved on the customer's account.")
+    amount: str = Field(
+        description=gettext_noop("What the reversal moved on the customer's account.")
+    )
 
 
 # --- Orders ------------------------------------------------------------------------------------
@@ -219,8 +233,10 @@ class OrderLineIn(In):
     unit: Annotated[str, Field(max_length=10)] = "piece"
     product_id: BodyId | None = Field(
         None,
-        description="The catalogue's product the line is for, recorded on the line; the line's "
-        "own description and price are what the order says.",
+        description=gettext_noop(
+            "The catalogue's product the line is for, recorded on the line; the line's "
+            "own description and price are what the order says."
+        ),
     )
 
 
@@ -268,7 +284,9 @@ class CancelIn(In):
 
 
 class CartItemIn(In):
-    product_id: BodyId = Field(description="A product of the shop's catalogue, at its price.")
+    product_id: BodyId = Field(
+        description=gettext_noop("A product of the shop's catalogue, at its price.")
+    )
     quantity: Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,3})?$", examples=["1.5"])]
 
 
@@ -282,19 +300,28 @@ class QuoteOut(Schema):
     customer_id: int
     currency: str
     total: str
-    on_account: str = Field(description="What the account covers (held once the order is placed).")
-    debt: str = Field(description="What the customer owes now, paid with the order.")
-    to_pay: str = Field(description="What the customer pays online.")
-    payment_required: bool = Field(description="The shop's setting: online orders are paid.")
+    on_account: str = Field(
+        description=gettext_noop("What the account covers (held once the order is placed).")
+    )
+    debt: str = Field(description=gettext_noop("What the customer owes now, paid with the order."))
+    to_pay: str = Field(description=gettext_noop("What the customer pays online."))
+    payment_required: bool = Field(
+        description=gettext_noop("The shop's setting: online orders are paid.")
+    )
 
 
 class CheckoutIn(CheckoutQuoteIn):
     note: Text = ""
     expected_to_pay: Amount | None = Field(
-        None, description="The quote's to_pay: refused (409 quote_changed) if it changed since."
+        None,
+        description=gettext_noop(
+            "The quote's to_pay: refused (409 quote_changed) if it changed since."
+        ),
     )
     return_url: Annotated[str, Field(min_length=8, max_length=400, pattern=r"^https?://")] = Field(
-        description="Where the provider sends the customer back; {order}: the order's id."
+        description=gettext_noop(
+            "Where the provider sends the customer back; {order}: the order's id."
+        )
     )
 
 
@@ -302,18 +329,24 @@ class CheckoutPaymentOut(Schema):
     id: int
     status: str
     amount: str
-    pay_url: str | None = Field(description="The provider's page, while it can be paid.")
+    pay_url: str | None = Field(
+        description=gettext_noop("The provider's page, while it can be paid.")
+    )
     expires_at: dt.datetime | None
 
 
 class CheckoutOut(Schema):
     order: OrderOut
     payment_state: str = Field(
-        description="awaiting_payment, account (the account covers it) or paid (online)."
+        description=gettext_noop(
+            "awaiting_payment, account (the account covers it) or paid (online)."
+        )
     )
-    reserved: str = Field(description="What the order holds on the account now.")
+    reserved: str = Field(description=gettext_noop("What the order holds on the account now."))
     reserved_until: dt.datetime | None
-    checkout: CheckoutPaymentOut | None = Field(description="The order's latest checkout.")
+    checkout: CheckoutPaymentOut | None = Field(
+        description=gettext_noop("The order's latest checkout.")
+    )
 
 
 # --- Statements --------------------------------------------------------------------------------

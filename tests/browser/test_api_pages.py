@@ -45,10 +45,20 @@ def _overflow(page: Any) -> int:
 
 @pytest.mark.parametrize("size", [DESK, PHONE], ids=["1366", "390"])
 @pytest.mark.parametrize(
-    ("language", "heading"), [("fr", "Paramètre"), ("en", "Parameter")], ids=["fr", "en"]
+    ("language", "heading", "summary"),
+    [
+        ("fr", "Paramètre", "Créer un client et son compte"),
+        ("en", "Parameter", "Create a customer and their account"),
+    ],
+    ids=["fr", "en"],
 )
 def test_the_api_documentation_renders_offline_and_fits_the_screen(
-    chromium: Any, live_server: Any, size: dict[str, int], language: str, heading: str
+    chromium: Any,
+    live_server: Any,
+    size: dict[str, int],
+    language: str,
+    heading: str,
+    summary: str,
 ) -> None:
     context = chromium.new_context(base_url=live_server.url, locale=language, viewport=size)
     page = context.new_page()
@@ -64,6 +74,15 @@ def test_the_api_documentation_renders_offline_and_fits_the_screen(
     assert page.evaluate("[...document.styleSheets].every(s => s.cssRules.length > 0)")
     assert page.locator("section.operation").count() >= 20
     assert page.locator("th", has_text=heading).first.is_visible()
+    assert page.locator("#create_customer p", has_text=summary).is_visible()
+    # A field's description is on the screen, wide enough to read, not in a squeezed column.
+    balance = page.locator("#schema-AccountOut tbody tr").nth(2).locator("td").last
+    balance.scroll_into_view_if_needed()
+    box = balance.bounding_box()
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= size["width"]
+    if size == PHONE:  # below its field, the width of the page
+        assert box["width"] >= 0.8 * page.locator("main").bounding_box()["width"]
     assert _overflow(page) <= 0
     main = page.locator("main").bounding_box()
     assert main["x"] >= 0

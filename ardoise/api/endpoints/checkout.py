@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Router, Status
 
 from ardoise.api.access import account_for, allowed, allowed_to_write, order_for
@@ -44,7 +45,7 @@ from ardoise.payments.orders import cancel_online_order, place_online_order
 from ardoise.payments.quotes import CartItem, lines_from_catalogue, quote
 from ardoise.shops.permissions import Permission
 
-router = Router(tags=["checkout"])
+router = Router(tags=[gettext_noop("checkout")])
 
 
 def _items(payload: CheckoutQuoteIn) -> list[CartItem]:
@@ -67,7 +68,9 @@ def _total(shop_id: int, account: Account, items: list[CartItem]) -> int:
 @router.post(
     "/checkout/quote",
     response={200: QuoteOut, **ERRORS},
-    summary="What an order of catalogue products costs the customer after their balance (a read)",
+    summary=gettext_noop(
+        "What an order of catalogue products costs the customer after their balance (a read)"
+    ),
     operation_id="quote_checkout",
 )
 def quote_checkout(request: HttpRequest, payload: CheckoutQuoteIn) -> dict[str, Any]:
@@ -94,7 +97,9 @@ def quote_checkout(request: HttpRequest, payload: CheckoutQuoteIn) -> dict[str, 
 @router.post(
     "/checkout/orders",
     response={201: CheckoutOut, **ERRORS},
-    summary="Place the order quoted: reserve what the account covers, open a checkout for the rest",
+    summary=gettext_noop(
+        "Place the order quoted: reserve what the account covers, open a checkout for the rest"
+    ),
     operation_id="place_checkout_order",
     openapi_extra=WRITE,
 )
@@ -127,7 +132,9 @@ def place_order(request: HttpRequest, payload: CheckoutIn) -> Status:
 @router.get(
     "/checkout/orders/{order_id}",
     response={200: CheckoutOut, **ERRORS},
-    summary="Where an order placed at the checkout stands: what it holds, its payment",
+    summary=gettext_noop(
+        "Where an order placed at the checkout stands: what it holds, its payment"
+    ),
     operation_id="read_checkout_order",
 )
 def read_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
@@ -138,7 +145,9 @@ def read_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
 @router.post(
     "/checkout/orders/{order_id}/release",
     response={200: CheckoutOut, **ERRORS},
-    summary="Release an order not delivered: cancel it and its checkout, give back what it holds",
+    summary=gettext_noop(
+        "Release an order not delivered: cancel it and its checkout, give back what it holds"
+    ),
     operation_id="release_checkout_order",
     openapi_extra=WRITE,
 )

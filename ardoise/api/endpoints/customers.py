@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from ninja import Query, Router
 
 from ardoise.api import present
@@ -36,7 +37,7 @@ from ardoise.ledger.services.accounts import UNSET
 from ardoise.shops.models import Shop
 from ardoise.shops.permissions import Permission
 
-router = Router(tags=["customers"])
+router = Router(tags=[gettext_noop("customers")])
 
 Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
@@ -44,7 +45,7 @@ Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 @router.post(
     "/customers",
     response={201: CustomerOut, **ERRORS},
-    summary="Create a customer and their account",
+    summary=gettext_noop("Create a customer and their account"),
     operation_id="create_customer",
     openapi_extra=WRITE,
 )
@@ -74,7 +75,7 @@ def create(request: HttpRequest, payload: CustomerIn) -> HttpResponse:
 @router.get(
     "/customers",
     response={200: CustomerPage, **ERRORS},
-    summary="Search customers (name, company, email, phone)",
+    summary=gettext_noop("Search customers (name, company, email, phone)"),
     operation_id="list_customers",
 )
 def search(
@@ -92,7 +93,7 @@ def search(
 @router.get(
     "/customers/{customer_id}",
     response={200: CustomerOut, **ERRORS},
-    summary="Read a customer",
+    summary=gettext_noop("Read a customer"),
     operation_id="read_customer",
 )
 def read(request: HttpRequest, customer_id: Id) -> dict[str, Any]:
@@ -103,7 +104,9 @@ def read(request: HttpRequest, customer_id: Id) -> dict[str, Any]:
 @router.get(
     "/customers/{customer_id}/account",
     response={200: AccountOut, **ERRORS},
-    summary="The account: balance, Debt, Deposit, credit limit, what may still be charged",
+    summary=gettext_noop(
+        "The account: balance, Debt, Deposit, credit limit, what may still be charged"
+    ),
     operation_id="read_account",
 )
 def account(request: HttpRequest, customer_id: Id) -> dict[str, Any]:
@@ -114,7 +117,7 @@ def account(request: HttpRequest, customer_id: Id) -> dict[str, Any]:
 @router.post(
     "/customers/{customer_id}/account/credit-limit",
     response={200: AccountOut, **ERRORS},
-    summary='Change the credit limit (null: no limit; "0.00": no credit)',
+    summary=gettext_noop('Change the credit limit (null: no limit; "0.00": no credit)'),
     operation_id="change_credit_limit",
     openapi_extra=WRITE,
 )
@@ -144,7 +147,9 @@ def credit_limit(request: HttpRequest, customer_id: Id, payload: CreditLimitIn) 
 @router.get(
     "/customers/{customer_id}/account/activity",
     response={200: ActivityOut, **ERRORS},
-    summary="Movements of the account between two dates (inclusive), with running balances",
+    summary=gettext_noop(
+        "Movements of the account between two dates (inclusive), with running balances"
+    ),
     operation_id="account_activity",
 )
 def activity(

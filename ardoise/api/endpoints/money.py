@@ -9,6 +9,7 @@ and top-ups by a mode the shop accepts), `payments.refund_charge` (credit notes)
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_noop
 from ninja import Query, Router
 
 from ardoise.api import present
@@ -36,7 +37,7 @@ from ardoise.ledger.models import Charge, Credit, JournalEntry
 from ardoise.payments import services as payments
 from ardoise.shops.permissions import Permission
 
-router = Router(tags=["money"])
+router = Router(tags=[gettext_noop("money")])
 
 Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 ACCOUNT_MODE = "account"
@@ -45,7 +46,7 @@ ACCOUNT_MODE = "account"
 @router.post(
     "/charges",
     response={201: ChargeOut, **ERRORS},
-    summary="Charge a sale to the customer's account (within the credit limit)",
+    summary=gettext_noop("Charge a sale to the customer's account (within the credit limit)"),
     operation_id="create_charge",
     openapi_extra=WRITE,
 )
@@ -76,7 +77,7 @@ def create_charge(request: HttpRequest, payload: ChargeIn) -> HttpResponse:
 @router.get(
     "/charges",
     response={200: ChargePage, **ERRORS},
-    summary="Charges, oldest first; of one customer with customer_id",
+    summary=gettext_noop("Charges, oldest first; of one customer with customer_id"),
     operation_id="list_charges",
 )
 def list_charges(
@@ -97,7 +98,7 @@ def list_charges(
 @router.get(
     "/charges/{charge_id}",
     response={200: ChargeOut, **ERRORS},
-    summary="Read a charge",
+    summary=gettext_noop("Read a charge"),
     operation_id="read_charge",
 )
 def read_charge(request: HttpRequest, charge_id: Id) -> dict[str, Any]:
@@ -132,7 +133,7 @@ def _receive(request: HttpRequest, payload: PaymentIn, *, top_up: bool) -> HttpR
 @router.post(
     "/payments",
     response={201: CreditOut, **ERRORS},
-    summary="Record a payment by a mode the shop accepts (settles open charges)",
+    summary=gettext_noop("Record a payment by a mode the shop accepts (settles open charges)"),
     operation_id="create_payment",
     openapi_extra=WRITE,
 )
@@ -143,7 +144,7 @@ def create_payment(request: HttpRequest, payload: PaymentIn) -> HttpResponse:
 @router.post(
     "/top-ups",
     response={201: CreditOut, **ERRORS},
-    summary="Record a top-up (a prepayment onto the account)",
+    summary=gettext_noop("Record a top-up (a prepayment onto the account)"),
     operation_id="create_top_up",
     openapi_extra=WRITE,
 )
@@ -154,7 +155,7 @@ def create_top_up(request: HttpRequest, payload: PaymentIn) -> HttpResponse:
 @router.get(
     "/credits",
     response={200: CreditPage, **ERRORS},
-    summary="Payments, top-ups, credit notes and adjustments, oldest first",
+    summary=gettext_noop("Payments, top-ups, credit notes and adjustments, oldest first"),
     operation_id="list_credits",
 )
 def list_credits(
@@ -178,7 +179,7 @@ def list_credits(
 @router.get(
     "/credits/{credit_id}",
     response={200: CreditOut, **ERRORS},
-    summary="Read a payment, top-up, credit note or adjustment",
+    summary=gettext_noop("Read a payment, top-up, credit note or adjustment"),
     operation_id="read_credit",
 )
 def read_credit(request: HttpRequest, credit_id: Id) -> dict[str, Any]:
@@ -190,7 +191,7 @@ def read_credit(request: HttpRequest, credit_id: Id) -> dict[str, Any]:
 @router.post(
     "/charges/{charge_id}/credit-notes",
     response={201: CreditOut, **ERRORS},
-    summary="Refund part or all of a charge: to the account, or paid out by a mode",
+    summary=gettext_noop("Refund part or all of a charge: to the account, or paid out by a mode"),
     operation_id="create_credit_note",
     openapi_extra=WRITE,
 )
@@ -229,7 +230,9 @@ def create_credit_note(request: HttpRequest, charge_id: Id, payload: CreditNoteI
 @router.post(
     "/reversals",
     response={201: ReversalOut, **ERRORS},
-    summary="Reverse a charge or a credit entered by mistake (a mirror entry, with a reason)",
+    summary=gettext_noop(
+        "Reverse a charge or a credit entered by mistake (a mirror entry, with a reason)"
+    ),
     operation_id="create_reversal",
     openapi_extra=WRITE,
 )

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_noop
 from ninja import Query, Router, Status
 
 from ardoise.api import present
@@ -30,7 +31,7 @@ from ardoise.statements.issuing import issue_statement
 from ardoise.statements.models import Statement
 from ardoise.statements.rendering import render_statement_pdf
 
-router = Router(tags=["orders and statements"])
+router = Router(tags=[gettext_noop("orders and statements")])
 
 Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
@@ -38,7 +39,7 @@ Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 @router.post(
     "/orders",
     response={201: OrderOut, **ERRORS},
-    summary="Create an order (not in the account until it is delivered)",
+    summary=gettext_noop("Create an order (not in the account until it is delivered)"),
     operation_id="create_order",
     openapi_extra=WRITE,
 )
@@ -89,7 +90,7 @@ def _check_products(shop_id: int, product_ids: list[int | None]) -> None:
 @router.get(
     "/orders",
     response={200: OrderPage, **ERRORS},
-    summary="Orders, oldest first; of one customer with customer_id",
+    summary=gettext_noop("Orders, oldest first; of one customer with customer_id"),
     operation_id="list_orders",
 )
 def list_orders(
@@ -109,7 +110,7 @@ def list_orders(
 @router.get(
     "/orders/{order_id}",
     response={200: OrderOut, **ERRORS},
-    summary="Read an order",
+    summary=gettext_noop("Read an order"),
     operation_id="read_order",
 )
 def read_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
@@ -120,7 +121,9 @@ def read_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
 @router.post(
     "/orders/{order_id}/deliver",
     response={200: OrderOut, **ERRORS},
-    summary="Deliver an order: issue its invoice and charge it to the account (credit limit)",
+    summary=gettext_noop(
+        "Deliver an order: issue its invoice and charge it to the account (credit limit)"
+    ),
     operation_id="deliver_order",
     openapi_extra=WRITE,
 )
@@ -138,7 +141,7 @@ def deliver_order(request: HttpRequest, order_id: Id) -> HttpResponse:
 @router.post(
     "/orders/{order_id}/cancel",
     response={200: OrderOut, **ERRORS},
-    summary="Cancel an order that is not delivered",
+    summary=gettext_noop("Cancel an order that is not delivered"),
     operation_id="cancel_order",
     openapi_extra=WRITE,
 )
@@ -156,7 +159,9 @@ def cancel_order(request: HttpRequest, order_id: Id, payload: CancelIn) -> HttpR
 @router.post(
     "/customers/{customer_id}/statements",
     response={201: StatementOut, **ERRORS},
-    summary="Generate a statement of the account now (or the last one, if nothing changed)",
+    summary=gettext_noop(
+        "Generate a statement of the account now (or the last one, if nothing changed)"
+    ),
     operation_id="create_statement",
     openapi_extra=WRITE,
 )
@@ -176,7 +181,7 @@ def create_statement(request: HttpRequest, customer_id: Id) -> Status:
 @router.get(
     "/statements",
     response={200: StatementPage, **ERRORS},
-    summary="Statements, oldest first; of one customer with customer_id",
+    summary=gettext_noop("Statements, oldest first; of one customer with customer_id"),
     operation_id="list_statements",
 )
 def list_statements(
@@ -196,7 +201,7 @@ def list_statements(
 @router.get(
     "/statements/{statement_id}",
     response={200: StatementOut, **ERRORS},
-    summary="Read a statement",
+    summary=gettext_noop("Read a statement"),
     operation_id="read_statement",
 )
 def read_statement(request: HttpRequest, statement_id: Id) -> dict[str, Any]:
@@ -207,13 +212,13 @@ def read_statement(request: HttpRequest, statement_id: Id) -> dict[str, Any]:
 @router.get(
     "/statements/{statement_id}/pdf",
     response={200: None, **ERRORS},
-    summary="The statement as a PDF",
+    summary=gettext_noop("The statement as a PDF"),
     operation_id="statement_pdf",
     url_name="statement_pdf",
     openapi_extra={
         "responses": {
             200: {
-                "description": "The PDF",
+                "description": gettext_noop("The PDF"),
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
