@@ -96,11 +96,11 @@ def api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
     response = _json(request, error.status, body(error.code, error.text(), error.field))
     if error.retry_after:
         response["Retry-After"] = str(error.retry_after)
-    if error.status == 401:  # RFC 9110: a 401 names the scheme that would be accepted
-        code = "invalid_token" if error.code == "invalid_api_key" else ""
-        response["WWW-Authenticate"] = 'Bearer realm="Ardoise API"' + (
-            f', error="{code}"' if code else ""
-        )
+    if error.status == 401:  # RFC 9110: a 401 names the scheme it takes; RFC 6750 the error
+        challenge = 'Bearer realm="Ardoise API"'
+        if error.code == "invalid_api_key":
+            challenge += ', error="invalid_token"'
+        response["WWW-Authenticate"] = challenge
     return response
 
 
